@@ -1,0 +1,129 @@
+"""`sketchdata` command line: each command parses options and calls one library function."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .augment import augment as augment_fn
+from .build import BuildError, build_dataset, parse_part
+from .console import BuildProgress, err_console
+from .dataset import DatasetError
+from .effects import EFFECTS
+from .imageio import BadInput
+from .recipe import RecipeError, load_recipe
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Inverse dataset generation for rough-sketch simplification.")
+console = Console(soft_wrap=True)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err_console.print(f"[red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _range(text: str) -> tuple[float, float]:
+    parts = [float(v) for v in text.replace(":", ",").split(",")]
+    return (parts[0], parts[0]) if len(parts) == 1 else (parts[0], parts[1])
+
+
+@app.command()
+def build(
+    recipe: Path = typer.Option(..., "--recipe", "-r", help="Recipe YAML file."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (overrides output.dir)."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes."),
+    part: str = typer.Option("0/1", "--part", help="Build share I of N (for N machines): I/N."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; print only the summary line."),
+):
+    """Build (or resume) a WebDataset shard dataset from a recipe."""
+    try:
+        spec = load_recipe(recipe)
+        with BuildProgress(quiet) as progress:
+            report = build_dataset(spec, out, workers=workers, part=parse_part(part), on_event=progress)
+    except (RecipeError, BuildError, DatasetError) as exc:
+        _fail(str(exc))
+    skipped = f", {len(report.skipped)} inputs skipped (see manifest.json)" if report.skipped else ""
+    state = "complete" if report.complete else "partial (other parts still to build)"
+    console.print(f"{report.out_dir}: {state}; samples {report.samples}; built {report.shards_built} shards "
+                  f"({report.shards_skipped_existing} already done) in {report.seconds:.1f}s, "
+                  f"{report.samples_per_s:.1f} samples/s{skipped}")
+
+
+@app.command()
+def preview(
+    dataset: Optional[Path] = typer.Argument(None, help="Dataset folder (not needed with --effects)."),
+    out: Path = typer.Option(Path("preview.png"), "--out", "-o", help="PNG to write."),
+    count: int = typer.Option(12, "--count", "-n", min=1, help="Pairs to show."),
+    split: str = typer.Option("train", "--split"),
+    seed: int = typer.Option(0, "--seed"),
+    effects: bool = typer.Option(False, "--effects", help="Render every effect at strengths 0..1 instead."),
+    image: Optional[Path] = typer.Option(None, "--image", help="Clean drawing for --effects (default: a procedural one)."),
+):
+    """Contact sheet of (input | target) pairs, or with --effects a gallery of every effect."""
+    from .preview import contact_sheet, effects_gallery
+
+    try:
+        if effects:
+            from .lineart import procedural_line_art
+            from .imageio import load_grey
+            import numpy as np
+
+            drawing = load_grey(image) if image else procedural_line_art((384, 384), np.random.default_rng(seed))
+            rows = effects_gallery(drawing, out, seed=seed)
+            console.print(f"wrote {out}: rows {', '.join(rows)}; columns strength 0, 0.25, 0.5, 0.75, 1")
+        else:
+            if dataset is None:
+                _fail("give a DATASET folder, or --effects")
+            shown = contact_sheet(dataset, out, count=count, split=split, seed=seed)
+            console.print(f"wrote {out}: {shown} (input | target) pairs from {split}")
+    except (DatasetError, BadInput, ValueError) as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def inspect(
+    dataset: Path = typer.Argument(..., help="Dataset folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+):
+    """Counts and pixel statistics of a dataset."""
+    from .preview import dataset_stats
+
+    try:
+        stats = dataset_stats(dataset)
+    except DatasetError as exc:
+        _fail(str(exc))
+    if as_json:
+        console.print_json(json.dumps(stats))
+        return
+    table = Table(title=f"{stats['name']} ({'complete' if stats['complete'] else 'INCOMPLETE'})")
+    for col in ("split", "shards", "samples", "MB", "input mean", "input std", "target ink", "sizes"):
+        table.add_column(col)
+    for split, s in stats["splits"].items():
+        table.add_row(split, str(s["shards"]), str(s["samples"]), f"{s['bytes'] / 1e6:.1f}", str(s["input_mean"]),
+                      str(s["input_std"]), str(s["target_ink_fraction"]), ", ".join(s["sizes"]))
+    console.print(table)
+    console.print(f"effects applied: {stats['effects_applied']}; inputs skipped: {stats['skipped']}")
+
+
+@app.command()
+def augment(
+    src: Path = typer.Argument(..., help="Folder of clean images, or a dataset folder."),
+    out: Path = typer.Argument(..., help="Output folder."),
+    noise: str = typer.Option(..., "--noise", help=f"Effect: {' | '.join(EFFECTS)}."),
+    strength: str = typer.Option("0.5", "--strength", help="Strength in [0, 1], or a range LOW,HIGH."),
+    seed: int = typer.Option(0, "--seed"),
+):
+    """Apply one effect to a folder of images (-> rough/ + clean/ pairs) or to a dataset (-> new dataset)."""
+    try:
+        report = augment_fn(src, out, noise, _range(strength), seed)
+    except (BadInput, DatasetError, ValueError) as exc:
+        _fail(str(exc))
+    console.print(f"{out}: {report.written} written, {report.existing} already there, {len(report.skipped)} skipped")
+    for s in report.skipped:
+        err_console.print(f"[yellow]skipped[/] {s.get('path')} {s.get('key', '')}: {s['reason']}")

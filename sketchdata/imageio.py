@@ -1,0 +1,162 @@
+"""Reading and writing images safely.
+
+Inside the library every image is a float32 array in [0, 1], shape (H, W), 1 = white paper.
+Loading converts any PIL mode to that (colour -> ITU-R 601 luma, alpha composited over
+white, 16-bit scaled) and turns every decoding problem into :class:`BadInput`, so a long job
+can skip the file with a one-line reason instead of crashing.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+DEFAULT_MAX_PIXELS = 120_000_000
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+
+# We enforce our own pixel limit from the header, before any decoding; PIL's own bomb check
+# would otherwise warn or raise with a message that does not say which setting to change.
+Image.MAX_IMAGE_PIXELS = None
+
+
+class BadInput(Exception):
+    """An input file that cannot be used; the message is a one-line reason."""
+
+
+def read_size(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
+    """Return (width, height) from the file header without decoding pixels.
+
+    Raises BadInput for non-images and headers above ``max_pixels`` (decompression bombs).
+    """
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except FileNotFoundError:
+        raise BadInput("file not found") from None
+    except Exception as exc:  # PIL raises many types for non-images
+        raise BadInput(f"not a readable image ({type(exc).__name__}: {exc})") from None
+    if w <= 0 or h <= 0:
+        raise BadInput(f"zero-size image ({w}x{h})")
+    if w * h > max_pixels:
+        raise BadInput(
+            f"header says {w}x{h} = {w * h / 1e6:.0f} MP, above the {max_pixels / 1e6:.0f} MP "
+            "limit (decompression bomb?); raise max_pixels if the file is genuine"
+        )
+    return w, h
+
+
+def pil_to_grey(im: Image.Image) -> np.ndarray:
+    """Convert a PIL image of any mode to float32 grey in [0, 1], alpha over white."""
+    mode = im.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        arr = np.asarray(im, dtype=np.float64)
+        # PIL opens 16-bit grey PNGs as "I" too; values above 255 mean a 16-bit range.
+        scale = 65535.0 if (mode.startswith("I;16") or arr.max(initial=0) > 255) else 255.0
+        return np.clip(arr / scale, 0, 1).astype(np.float32)
+    if mode == "F":
+        arr = np.asarray(im, dtype=np.float32)
+        if arr.max(initial=0) > 1.0:
+            arr = arr / 255.0
+        return np.clip(arr, 0, 1).astype(np.float32)
+    if mode == "1":
+        return np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+    if mode == "P":
+        im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+    elif mode == "PA":
+        im = im.convert("RGBA")
+    elif mode == "L" and "transparency" in im.info:
+        im = im.convert("LA")
+    elif mode not in ("L", "LA", "RGB", "RGBA"):
+        im = im.convert("RGB")  # CMYK, YCbCr, LAB, HSV ...
+    arr = np.asarray(im, dtype=np.float32) / 255.0
+    if arr.ndim == 2:
+        return arr
+    alpha = None
+    if im.mode in ("LA", "RGBA"):
+        alpha = arr[..., -1]
+        arr = arr[..., :-1]
+    if arr.shape[-1] == 3:
+        grey = arr[..., 0] * 0.299 + arr[..., 1] * 0.587 + arr[..., 2] * 0.114
+    else:
+        grey = arr[..., 0]
+    if alpha is not None:
+        grey = grey * alpha + (1.0 - alpha)
+    return np.clip(grey, 0, 1).astype(np.float32)
+
+
+def load_grey(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Load any image file as float32 (H, W) in [0, 1], 1 = white.
+
+    Raises BadInput with a one-line reason for unreadable, truncated, empty or oversized files.
+    """
+    read_size(path, max_pixels)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                im.load()
+                return pil_to_grey(im)
+    except BadInput:
+        raise
+    except Exception as exc:
+        raise BadInput(f"cannot decode ({type(exc).__name__}: {exc})") from None
+
+
+def decode_grey(data: bytes) -> np.ndarray:
+    """Decode encoded image bytes (PNG, JPEG, ...) to float32 grey in [0, 1]."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            return pil_to_grey(im)
+    except Exception as exc:
+        raise BadInput(f"cannot decode image bytes ({type(exc).__name__}: {exc})") from None
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """float [0, 1] -> uint8 [0, 255], rounded."""
+    return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """Encode a float [0, 1] or uint8 grey image as 8-bit grey PNG bytes."""
+    if image.dtype != np.uint8:
+        image = to_uint8(image)
+    ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise RuntimeError("PNG encoding failed")
+    return buf.tobytes()
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write bytes so that ``path`` either holds the old content or all the new content."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_png(path: str | Path, image: np.ndarray) -> None:
+    """Save a grey image (float [0, 1] or uint8) as an 8-bit PNG, atomically."""
+    atomic_write_bytes(path, encode_png(image))
+
+
+def list_images(root: str | Path) -> list[Path]:
+    """All image files under a folder (recursive), sorted for a stable order."""
+    root = Path(root)
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)

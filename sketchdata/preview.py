@@ -1,0 +1,91 @@
+"""Looking at datasets: contact sheets, statistics, and the effects gallery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .dataset import iter_samples, read_manifest, shard_paths
+from .effects import EFFECTS
+from .imageio import save_png
+
+
+def _fit(image: np.ndarray, cell: int) -> np.ndarray:
+    """Resize to fit a ``cell`` square (area averaging), centred on white."""
+    h, w = image.shape
+    scale = cell / max(h, w)
+    small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    out = np.ones((cell, cell), np.float32)
+    y, x = (cell - small.shape[0]) // 2, (cell - small.shape[1]) // 2
+    out[y : y + small.shape[0], x : x + small.shape[1]] = small
+    return out
+
+
+def grid(rows: list[list[np.ndarray]], cell: int = 192, gap: int = 4) -> np.ndarray:
+    """Tile images into a grid with light-grey gutters; each image fitted into a square cell."""
+    n_cols = max(len(r) for r in rows)
+    sheet = np.full((len(rows) * (cell + gap) + gap, n_cols * (cell + gap) + gap), 0.8, np.float32)
+    for i, row in enumerate(rows):
+        for j, image in enumerate(row):
+            y, x = gap + i * (cell + gap), gap + j * (cell + gap)
+            sheet[y : y + cell, x : x + cell] = _fit(image, cell)
+    return sheet
+
+
+def contact_sheet(dataset: str | Path, out: str | Path, count: int = 12, split: str = "train",
+                  seed: int = 0, cell: int = 192, columns: int = 3) -> int:
+    """Write a PNG of random (input | target) pairs from a dataset; returns the pairs shown."""
+    paths = shard_paths(dataset, split)
+    if not paths:
+        raise ValueError(f"{dataset}: no {split} shards")
+    samples = [(inp, tgt) for _, inp, tgt, _ in iter_samples(paths)]
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(samples), size=min(count, len(samples)), replace=False)
+    pairs = [samples[i] for i in sorted(chosen)]
+    rows = []
+    for k in range(0, len(pairs), columns):
+        row = []
+        for inp, tgt in pairs[k : k + columns]:
+            row += [inp, tgt]
+        rows.append(row)
+    save_png(out, grid(rows, cell))
+    return len(pairs)
+
+
+def dataset_stats(dataset: str | Path) -> dict:
+    """Counts from the manifest plus pixel statistics measured on the shards."""
+    manifest = read_manifest(dataset)
+    stats = {"name": manifest["name"], "complete": manifest["complete"], "counts": manifest["counts"],
+             "effects_applied": manifest["effects_applied"], "skipped": manifest["skipped_count"], "splits": {}}
+    for split in ("train", "validation"):
+        paths = shard_paths(dataset, split)
+        n, in_mean, tgt_mean, ink, in_sq, shapes, size_bytes = 0, 0.0, 0.0, 0.0, 0.0, set(), 0
+        for _, inp, tgt, _ in iter_samples(paths):
+            n += 1
+            in_mean += float(inp.mean())
+            in_sq += float((inp.astype(np.float64) ** 2).mean())
+            tgt_mean += float(tgt.mean())
+            ink += float((tgt < 0.5).mean())
+            shapes.add(inp.shape)
+        size_bytes = sum(Path(p).stat().st_size for p in paths)
+        if n:
+            mean = in_mean / n
+            stats["splits"][split] = {
+                "shards": len(paths), "samples": n, "bytes": size_bytes,
+                "input_mean": round(mean, 4), "input_std": round(float(np.sqrt(max(in_sq / n - mean**2, 0))), 4),
+                "target_mean": round(tgt_mean / n, 4), "target_ink_fraction": round(ink / n, 4),
+                "sizes": sorted(f"{w}x{h}" for h, w in shapes)[:5],
+            }
+    return stats
+
+
+def effects_gallery(image: np.ndarray, out: str | Path, strengths=(0.0, 0.25, 0.5, 0.75, 1.0),
+                    seed: int = 0, cell: int = 256) -> list[str]:
+    """One row per registered effect, one column per strength, on ``image``; returns row names."""
+    rows = []
+    for name, cls in EFFECTS.items():
+        rows.append([cls.effect_function(image, s, np.random.default_rng([seed, i])) for i, s in enumerate(strengths)])
+    save_png(out, grid(rows, cell))
+    return list(EFFECTS)

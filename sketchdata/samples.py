@@ -1,0 +1,171 @@
+"""From one source drawing to training samples: load, preprocess, patches, effects.
+
+Every random choice comes from a generator seeded by (recipe seed, drawing id), and the
+effects pipeline is re-seeded per sample from (recipe seed, sample key), so a drawing's
+samples are the same bytes whichever worker, machine or shard order builds them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from .binarize import binarize, clean_target
+from .effects import applied_effects, build_pipeline, seed_pipeline, stable_seed
+from .effects.rough import rough_from_polylines
+from .geometry import downscale, extract_patch, fits, pad_to_multiple, sample_patch_matrix
+from .imageio import BadInput, encode_png, load_grey
+from .recipe import BinarizeSpec, Recipe
+from .sources import SourceItem
+from .strokes import fit_polylines, load_stroke3, stroke3_to_polylines
+from .render import render_polylines
+
+
+@dataclass
+class SourceStats:
+    samples: int = 0
+    rejected_blank: int = 0  # patches drawn again because the target was almost blank
+    missing: int = 0  # samples given up after max_tries blank patches
+    effects: dict[str, int] = field(default_factory=dict)
+
+
+def expected_samples(item: SourceItem, recipe: Recipe) -> int:
+    """How many samples a drawing should give (patches in proportion to area by default)."""
+    if recipe.patches.mode == "whole":
+        return len(recipe.geometry.scales)
+    if recipe.patches.per_image is not None:
+        return recipe.patches.per_image
+    return max(1, int(round(recipe.patches.per_megapixel * item.width * item.height / 1e6)))
+
+
+@functools.lru_cache(maxsize=4)
+def _stroke_file(path: str, split: str) -> list[np.ndarray]:
+    return load_stroke3(path, split)
+
+
+def _binarized(image: np.ndarray, spec: BinarizeSpec) -> np.ndarray:
+    return binarize(image, spec.method, spec.threshold, spec.window, spec.k)
+
+
+def _rough_strength_range(recipe: Recipe) -> tuple[float, float]:
+    for spec in recipe.effects:
+        if spec["name"] == "rough":
+            return tuple(spec["strength"])
+    return (0.25, 0.75)
+
+
+def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Return (input, target, input_is_clean) at full size, preprocessed.
+
+    ``input_is_clean`` says the rough-stroke effect still has to be applied to the input.
+    """
+    pre = recipe.preprocess
+    if item.kind == "strokes":
+        drawing = _stroke_file(item.npz, item.npz_split)[item.npz_index]
+        spec = next(s for s in recipe.sources if s.name == item.source)
+        lines = fit_polylines(stroke3_to_polylines(drawing), spec.size)
+        width = float(rng.uniform(*spec.line_width))
+        target = render_polylines(lines, (spec.size, spec.size), widths=width)
+        if spec.redraw:
+            strength = float(rng.uniform(*_rough_strength_range(recipe)))
+            inp = rough_from_polylines(lines, [width] * len(lines), target.shape, strength, rng, reference=target)
+            is_clean = False
+        else:
+            inp, is_clean = target, True
+    elif item.kind == "lineart":
+        target = _binarized(load_grey(item.clean, pre.max_pixels), pre.target_binarize)
+        inp, is_clean = target, True
+    else:  # pairs
+        inp = _binarized(load_grey(item.rough, pre.max_pixels), pre.input_binarize)
+        target = _binarized(load_grey(item.clean, pre.max_pixels), pre.target_binarize)
+        if inp.shape != target.shape:
+            raise BadInput(f"rough is {inp.shape[::-1]} but clean is {target.shape[::-1]} (w x h); pairs must align")
+        is_clean = False
+    if pre.target_cleanup:
+        target = clean_target(target, pre.cleanup_at_load)
+    return inp, target, is_clean
+
+
+class SampleMaker:
+    """Makes the samples of source drawings under one recipe (one per worker process)."""
+
+    def __init__(self, recipe: Recipe):
+        self.recipe = recipe
+        self.pipeline = build_pipeline(list(recipe.effects))
+        self.pipeline_no_rough = build_pipeline([e for e in recipe.effects if e["name"] != "rough"])
+
+    def samples(self, item: SourceItem, stats: SourceStats) -> Iterator[dict]:
+        """Yield WebDataset samples (``__key__``, ``input.png``, ``target.png``, ``json``).
+
+        Raises BadInput when the drawing cannot be used at all (unreadable, too small).
+        """
+        recipe, geo, pat = self.recipe, self.recipe.geometry, self.recipe.patches
+        rng = np.random.default_rng(stable_seed(recipe.seed, item.id))
+        inp_full, tgt_full, input_is_clean = load_source(item, recipe, rng)
+        source_spec = next(s for s in recipe.sources if s.name == item.source)
+        apply_effects = source_spec.applies_effects
+        pipeline = self.pipeline if input_is_clean else self.pipeline_no_rough
+        scaled: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+
+        def at_scale(s: float):
+            if s not in scaled:
+                scaled[s] = (downscale(inp_full, s), downscale(tgt_full, s))
+            return scaled[s]
+
+        n = expected_samples(item, recipe)
+        if pat.mode == "patches":
+            usable = [s for s in geo.scales
+                      if fits((int(round(tgt_full.shape[0] / s)), int(round(tgt_full.shape[1] / s))), pat.size, 0.0)]
+            if not usable:
+                raise BadInput(f"image {tgt_full.shape[1]}x{tgt_full.shape[0]} is smaller than a {pat.size}px patch "
+                               f"at every scale {list(geo.scales)}")
+        for index in range(n):
+            key = f"{item.id}-{index:04d}"
+            if pat.mode == "whole":
+                scale = geo.scales[index]
+                inp_s, tgt_s = at_scale(scale)
+                hflip = bool(geo.hflip and rng.random() < 0.5)
+                vflip = bool(geo.vflip and rng.random() < 0.5)
+                inp = pad_to_multiple(inp_s[:, ::-1] if hflip else inp_s)
+                tgt = pad_to_multiple(tgt_s[:, ::-1] if hflip else tgt_s)
+                if vflip:
+                    inp, tgt = inp[::-1], tgt[::-1]
+                inp, tgt = np.ascontiguousarray(inp), np.ascontiguousarray(tgt)
+                angle, center = 0.0, None
+            else:
+                for _attempt in range(pat.max_tries):
+                    scale = float(usable[int(rng.integers(len(usable)))])
+                    inp_s, tgt_s = at_scale(scale)
+                    matrix, angle = sample_patch_matrix(tgt_s.shape, pat.size, geo.rotation, rng)
+                    hflip = bool(geo.hflip and rng.random() < 0.5)
+                    vflip = bool(geo.vflip and rng.random() < 0.5)
+                    tgt = extract_patch(tgt_s, matrix, pat.size, hflip, vflip)
+                    if recipe.preprocess.target_cleanup:
+                        tgt = clean_target(tgt, recipe.preprocess.cleanup_after_augment)
+                    if float(tgt.mean()) < pat.reject_blank:
+                        break
+                    stats.rejected_blank += 1
+                else:
+                    stats.missing += 1
+                    continue
+                inp = extract_patch(inp_s, matrix, pat.size, hflip, vflip)
+                center = [round(float(matrix[0, 2]), 2), round(float(matrix[1, 2]), 2)]
+            applied: list[dict] = []
+            if apply_effects and pipeline.transforms:
+                seed_pipeline(pipeline, stable_seed(recipe.seed, key, "effects"))
+                inp, applied = applied_effects(pipeline, inp)
+            for a in applied:
+                stats.effects[a["name"]] = stats.effects.get(a["name"], 0) + 1
+            stats.samples += 1
+            meta = {
+                "key": key, "source_id": item.id, "source": item.rough or item.clean or f"{item.npz}#{item.npz_split}[{item.npz_index}]",
+                "kind": item.kind, "split": item.split, "scale": scale, "angle": round(angle, 3),
+                "hflip": hflip, "vflip": vflip, "origin": center, "size": list(tgt.shape),
+                "effects": [{"name": a["name"], "strength": round(float(a["strength"]), 4)} for a in applied],
+            }
+            yield {"__key__": key, "input.png": encode_png(inp), "target.png": encode_png(tgt),
+                   "json": json.dumps(meta, sort_keys=True).encode()}

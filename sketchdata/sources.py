@@ -1,0 +1,176 @@
+"""Turning a recipe's sources into a stable, sorted list of source drawings.
+
+Each drawing gets a key-safe id (letters, digits, - and _), a split chosen from a hash of
+that id (so a drawing and all its patches sit in one split, and adding drawings never moves
+existing ones), and a pixel size read from the file header (nothing is decoded here).
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import re
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .imageio import IMAGE_SUFFIXES, BadInput, list_images, read_size
+from .recipe import Recipe, RecipeError, SourceSpec
+from .strokes import load_stroke3
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    """One source drawing."""
+
+    id: str
+    kind: str  # lineart | pairs | strokes
+    source: str  # the recipe source's name
+    clean: str | None = None  # path of the clean image (lineart, pairs)
+    rough: str | None = None  # path of the rough image (pairs)
+    npz: str | None = None  # strokes: file, split array and index
+    npz_split: str | None = None
+    npz_index: int | None = None
+    width: int = 0
+    height: int = 0
+    split: str = "train"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input left out, with a one-line reason."""
+
+    path: str
+    reason: str
+
+
+def key_safe(text: str) -> str:
+    """Make a WebDataset-safe key part: no dots, no slashes, no spaces."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "x"
+
+
+def _expand(recipe: Recipe, spec: SourceSpec, entry: str, suffixes) -> list[tuple[Path, Path]]:
+    """(file, root) pairs for a path entry: folder, glob, .txt list or single file."""
+    path = recipe.resolve(entry)
+    if any(ch in entry for ch in "*?["):
+        return [(Path(p), Path(p).parent) for p in sorted(glob.glob(str(path), recursive=True)) if Path(p).is_file()]
+    if path.is_dir():
+        if suffixes == IMAGE_SUFFIXES:
+            return [(p, path) for p in list_images(path)]
+        return [(p, path) for p in sorted(path.rglob("*")) if p.suffix.lower() in suffixes]
+    if path.suffix.lower() == ".txt" and path.is_file():
+        lines = [ln.strip() for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+        return [((path.parent / ln) if not Path(ln).is_absolute() else Path(ln), path.parent) for ln in lines]
+    return [(path, path.parent)]
+
+
+def _rel_id(file: Path, root: Path) -> str:
+    try:
+        rel = file.relative_to(root)
+    except ValueError:
+        rel = Path(file.name)
+    return key_safe(str(rel.with_suffix("")))
+
+
+def _lineart(recipe, spec, skipped) -> list[SourceItem]:
+    items = []
+    for entry in spec.paths:
+        found = _expand(recipe, spec, entry, IMAGE_SUFFIXES)
+        if not found:
+            skipped.append(Skipped(str(recipe.resolve(entry)), "no image files found there"))
+        for file, root in found:
+            items.append(SourceItem(id=f"{spec.name}-{_rel_id(file, root)}", kind="lineart", source=spec.name,
+                                    clean=str(file)))
+    return items
+
+
+def _pairs(recipe, spec, skipped) -> list[SourceItem]:
+    pairs: list[tuple[Path, Path, str]] = []
+    if spec.csv:
+        csv_path = recipe.resolve(spec.csv)
+        if not csv_path.is_file():
+            raise RecipeError(csv_path, f"sources[{spec.name}].csv", "CSV file not found")
+        with open(csv_path, newline="") as fh:
+            for line_no, row in enumerate(csv.reader(fh), 1):
+                if not row or row[0].strip().lower() == "rough":
+                    continue  # blank line or header
+                if len(row) < 2:
+                    skipped.append(Skipped(f"{csv_path}:{line_no}", "expected two columns rough,clean"))
+                    continue
+                rough, clean = (csv_path.parent / row[0].strip(), csv_path.parent / row[1].strip())
+                pairs.append((rough, clean, key_safe(f"{line_no:06d}_{Path(row[1].strip()).stem}")))
+    else:
+        rough_dir, clean_dir = recipe.resolve(spec.rough), recipe.resolve(spec.clean)
+        for folder in (rough_dir, clean_dir):
+            if not folder.is_dir():
+                skipped.append(Skipped(str(folder), "pairs folder not found"))
+        clean_by_stem = {p.relative_to(clean_dir).with_suffix(""): p for p in list_images(clean_dir)} if clean_dir.is_dir() else {}
+        rough_files = list_images(rough_dir) if rough_dir.is_dir() else []
+        for rough in rough_files:
+            stem = rough.relative_to(rough_dir).with_suffix("")
+            clean = clean_by_stem.pop(stem, None)
+            if clean is None:
+                skipped.append(Skipped(str(rough), f"no clean image named {stem}.* in {clean_dir}"))
+                continue
+            pairs.append((rough, clean, key_safe(str(stem))))
+        for stem, clean in clean_by_stem.items():
+            skipped.append(Skipped(str(clean), f"no rough image named {stem}.* in {rough_dir}"))
+    return [SourceItem(id=f"{spec.name}-{key}", kind="pairs", source=spec.name, clean=str(c), rough=str(r))
+            for r, c, key in pairs]
+
+
+def _strokes(recipe, spec, skipped) -> list[SourceItem]:
+    items = []
+    for entry in spec.paths:
+        for file, root in _expand(recipe, spec, entry, (".npz",)):
+            try:
+                drawings = load_stroke3(file, spec.npz_split)
+            except BadInput as exc:
+                skipped.append(Skipped(str(file), str(exc)))
+                continue
+            count = len(drawings) if spec.limit is None else min(spec.limit, len(drawings))
+            stem = _rel_id(file, root)
+            for i in range(count):
+                items.append(SourceItem(
+                    id=f"{spec.name}-{stem}-{key_safe(spec.npz_split)}-{i:06d}", kind="strokes", source=spec.name,
+                    npz=str(file), npz_split=spec.npz_split, npz_index=i, width=spec.size, height=spec.size))
+    return items
+
+
+def split_of(item_id: str, seed: int, validation: float) -> float:
+    """A number in [0, 1) fixed by the drawing's id and the recipe seed."""
+    return (zlib.crc32(f"{seed}:{item_id}".encode()) & 0xFFFFFFFF) / 2**32
+
+
+def collect_sources(recipe: Recipe) -> tuple[list[SourceItem], list[Skipped]]:
+    """All source drawings of a recipe, sized and split, sorted by id; plus what was skipped."""
+    skipped: list[Skipped] = []
+    items: list[SourceItem] = []
+    for spec in recipe.sources:
+        items += {"lineart": _lineart, "pairs": _pairs, "strokes": _strokes}[spec.kind](recipe, spec, skipped)
+    seen: set[str] = set()
+    sized: list[SourceItem] = []
+    for item in sorted(items, key=lambda it: it.id):
+        if item.id in seen:
+            skipped.append(Skipped(item.clean or item.npz or item.id, f"duplicate source id {item.id}"))
+            continue
+        seen.add(item.id)
+        if item.kind != "strokes":
+            try:
+                w, h = read_size(item.rough or item.clean, recipe.preprocess.max_pixels)
+                if item.kind == "pairs":
+                    cw, ch = read_size(item.clean, recipe.preprocess.max_pixels)
+                    if (cw, ch) != (w, h):
+                        raise BadInput(f"rough is {w}x{h} but clean {item.clean} is {cw}x{ch}; pairs must align")
+            except BadInput as exc:
+                skipped.append(Skipped(item.rough or item.clean, str(exc)))
+                continue
+            item = SourceItem(**{**item.__dict__, "width": w, "height": h})
+        sized.append(item)
+    # split by drawing, never by patch; with validation > 0 keep at least one drawing there
+    scores = [split_of(it.id, recipe.seed, recipe.validation) for it in sized]
+    val = {i for i, s in enumerate(scores) if s < recipe.validation}
+    if recipe.validation > 0 and not val and len(sized) >= 2:
+        val = {min(range(len(sized)), key=lambda i: scores[i])}
+    final = [SourceItem(**{**it.__dict__, "split": "validation" if i in val else "train"}) for i, it in enumerate(sized)]
+    return final, skipped

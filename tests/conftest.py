@@ -1,0 +1,62 @@
+"""Shared fixtures: tiny drawings and recipes the tests make themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from sketchdata.imageio import save_png
+from sketchdata.lineart import LineArtStyle, procedural_line_art
+
+
+def make_drawings(folder: Path, count: int = 6, size: tuple[int, int] = (160, 200), seed: int = 0) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        img = procedural_line_art(size, np.random.default_rng([seed, i]), LineArtStyle(density=2.0))
+        paths.append(folder / f"d{i:02d}.png")
+        save_png(paths[-1], img)
+    return paths
+
+
+def write_recipe(folder: Path, **overrides) -> Path:
+    recipe = {
+        "name": "tiny",
+        "seed": 7,
+        "sources": [{"kind": "lineart", "name": "art", "paths": ["art"]}],
+        "geometry": {"scales": [1.0, 1.25], "rotation": 180, "hflip": True},
+        "patches": {"size": 64, "per_image": 3, "reject_blank": 0.995},
+        "effects": [{"name": "rough", "p": 1.0, "strength": [0.3, 0.6]},
+                    {"name": "random", "p": 0.5, "strength": [0.1, 0.3]}],
+        "splits": {"validation": 0.3},
+        "output": {"dir": "out", "shard_samples": 4},
+    }
+    recipe.update(overrides)
+    path = folder / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    return path
+
+
+@pytest.fixture
+def tiny_project(tmp_path: Path) -> Path:
+    """A folder with art/ (6 small drawings) and recipe.yaml over it."""
+    make_drawings(tmp_path / "art")
+    write_recipe(tmp_path)
+    return tmp_path
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def quickstart_dataset(tmp_path_factory) -> Path:
+    """The quickstart recipe over the bundled samples, built once per test session."""
+    from sketchdata.build import build_dataset
+    from sketchdata.recipe import load_recipe
+
+    out = tmp_path_factory.mktemp("quickstart")
+    build_dataset(load_recipe(ROOT / "recipes" / "quickstart.yaml"), out, workers=2)
+    return out
