@@ -58,7 +58,8 @@ def iter_samples(paths: list[str]) -> Iterator[tuple[str, np.ndarray, np.ndarray
 
     A sample missing ``input.png`` or ``target.png`` raises BadInput naming its key and shard.
     """
-    dataset = wds.WebDataset(paths, shardshuffle=False, empty_check=False)
+    # a plain in-order reader of every listed shard, even inside a multi-process job
+    dataset = wds.DataPipeline(wds.SimpleShardList(list(paths)), wds.tarfile_to_samples())
     for sample in dataset:
         key, url = sample.get("__key__"), sample.get("__url__")
         for field in ("input.png", "target.png"):

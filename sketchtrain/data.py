@@ -1,0 +1,189 @@
+"""Training and validation data from sketchdata shards, as small webdataset stages.
+
+Training: resampled shards (each rank and worker draws shards with its own seeded stream, so
+ranks never run out at different times and DDP never hangs) -> samples -> shuffle -> decode,
+random crop, loss map -> fixed-size batches, with a fixed number of batches per data epoch.
+A data epoch's stream is a pure function of (seed, epoch, rank, worker): resuming at step s
+rebuilds epoch s // epoch_batches and skips the batches already used, so a resumed run sees
+exactly the batches an uninterrupted one would.
+
+Validation: the fixed shard list split by node and by worker, read once, in order.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import webdataset as wds
+from PIL import Image
+
+from sketchdata.dataset import read_manifest, shard_paths
+
+from .lossmap import LossMapConfig, loss_map
+
+
+class DataError(RuntimeError):
+    """Training data that cannot be used; the message says what to do."""
+
+
+@dataclass
+class BadSampleCounter:
+    """Counts (and remembers a few of) the samples skipped for being unreadable."""
+
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def __call__(self, exc: Exception) -> bool:
+        self.count += 1
+        if len(self.examples) < 5:
+            self.examples.append(f"{type(exc).__name__}: {exc}")
+            # from a loader worker: stderr is the one channel that reaches the user
+            print(f"sketchtrain: skipped unreadable data ({self.count} so far): {type(exc).__name__}: {exc}",
+                  file=sys.stderr, flush=True)
+        return True  # keep going
+
+
+def dataset_shards(dataset: str | Path) -> tuple[list[str], list[str], dict]:
+    """(train shards, validation shards, manifest) of a dataset folder, with clear errors."""
+    root = Path(dataset)
+    if not root.exists():
+        raise DataError(f"{dataset}: no such folder (build shards with `sketchdata build --recipe ...`)")
+    manifest = read_manifest(root) if (root / "manifest.json").exists() else {}
+    train, val = shard_paths(root, "train"), shard_paths(root, "validation")
+    if not train:
+        raise DataError(f"{dataset}: no training shards (train-*.tar); is the build finished? "
+                        "Run `sketchdata inspect` on it")
+    return train, val, manifest
+
+
+def _decode(png: bytes, key: str, name: str) -> np.ndarray:
+    try:
+        with Image.open(io.BytesIO(png)) as im:
+            arr = np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+    except Exception as exc:
+        raise DataError(f"sample {key}: {name} is not a readable image ({exc})") from None
+    return arr
+
+
+def _crop_pair(inp: np.ndarray, tgt: np.ndarray, crop: int, rng: random.Random | None) -> tuple[np.ndarray, np.ndarray]:
+    """Random (training) or centre (validation) crop; pads with edge values when too small."""
+    h, w = inp.shape
+    if crop <= 0:
+        ph, pw = (-h) % 8, (-w) % 8
+        if ph or pw:
+            inp, tgt = np.pad(inp, ((0, ph), (0, pw)), mode="edge"), np.pad(tgt, ((0, ph), (0, pw)), mode="edge")
+        return inp, tgt
+    if h < crop or w < crop:
+        ph, pw = max(0, crop - h), max(0, crop - w)
+        inp, tgt = np.pad(inp, ((0, ph), (0, pw)), mode="edge"), np.pad(tgt, ((0, ph), (0, pw)), mode="edge")
+        h, w = inp.shape
+    if rng is None:
+        y, x = (h - crop) // 2, (w - crop) // 2
+    else:
+        y, x = rng.randint(0, h - crop), rng.randint(0, w - crop)
+    return inp[y : y + crop, x : x + crop], tgt[y : y + crop, x : x + crop]
+
+
+def make_sample_decoder(crop: int, loss: LossMapConfig, rng: random.Random | None):
+    """A stage turning raw tar samples into (input, target, weights) float tensors (1, H, W)."""
+
+    def decode(sample: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        key = sample.get("__key__", "?")
+        missing = [f for f in ("input.png", "target.png") if f not in sample]
+        if missing:
+            present = sorted(k for k in sample if not k.startswith("__"))
+            raise DataError(f"sample {key} in {sample.get('__url__')}: missing {missing} (has {present}); "
+                            "shards must hold input.png and target.png per sample")
+        inp, tgt = _crop_pair(_decode(sample["input.png"], key, "input.png"),
+                              _decode(sample["target.png"], key, "target.png"), crop, rng)
+        inp_t = torch.from_numpy(np.ascontiguousarray(inp))[None]
+        tgt_t = torch.from_numpy(np.ascontiguousarray(tgt))[None]
+        return inp_t, tgt_t, loss_map(tgt_t[None], loss)[0]
+
+    return decode
+
+
+def _collate(batch):
+    shapes = {tuple(b[0].shape) for b in batch}
+    if len(shapes) > 1:
+        raise DataError(f"samples of different sizes {sorted(shapes)} in one batch: pass --crop N to train on "
+                        "fixed-size crops (whole-image datasets have varied sizes)")
+    return tuple(torch.stack(items) for items in zip(*batch))
+
+
+def _seed(*parts: int) -> int:
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])
+
+
+class TrainStream(torch.utils.data.IterableDataset):
+    """One data epoch of training batches for one rank: ``epoch_batches`` batches in total
+    over all loader workers (each worker yields its share, the loader interleaves them)."""
+
+    def __init__(self, shards: list[str], batch: int, crop: int, loss: LossMapConfig, seed: int,
+                 epoch: int, rank: int, epoch_batches: int, num_workers: int, shuffle_buffer: int = 64):
+        super().__init__()
+        self.shards, self.batch, self.crop, self.loss = shards, batch, crop, loss
+        self.seed, self.epoch, self.rank = seed, epoch, rank
+        self.epoch_batches, self.num_workers, self.shuffle_buffer = epoch_batches, max(1, num_workers), shuffle_buffer
+        self.bad = BadSampleCounter()
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        worker = info.id if info is not None else 0
+        # worker w yields batches w, w + W, w + 2W, ... of the epoch (the loader's round robin)
+        my_batches = len(range(worker, self.epoch_batches, self.num_workers))
+        stream_seed = _seed(self.seed, self.epoch, self.rank, worker)
+        rng = random.Random(stream_seed)
+        pipeline = wds.DataPipeline(
+            wds.ResampledShards(self.shards, seed=stream_seed, deterministic=True, worker_seed=lambda: stream_seed),
+            wds.tarfile_to_samples(handler=self.bad),
+            wds.shuffle(self.shuffle_buffer, initial=self.shuffle_buffer, rng=random.Random(stream_seed + 1)),
+            wds.map(make_sample_decoder(self.crop, self.loss, rng)),
+            wds.batched(self.batch, collation_fn=_collate, partial=False),
+        )
+        for count, batch in enumerate(pipeline):
+            if count >= my_batches:
+                break
+            yield batch
+
+
+def train_batches(shards: list[str], batch: int, crop: int, loss: LossMapConfig, seed: int, epoch: int,
+                  rank: int, epoch_batches: int, num_workers: int, skip: int = 0):
+    """Iterate the batches of one data epoch, skipping the first ``skip`` (for resume)."""
+    stream = TrainStream(shards, batch, crop, loss, seed, epoch, rank, epoch_batches, num_workers)
+    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=num_workers,
+                                         persistent_workers=False, prefetch_factor=4 if num_workers else None)
+    for index, item in enumerate(loader):
+        if index >= skip:
+            yield item
+
+
+def validation_batches(shards: list[str], batch: int, crop: int, loss: LossMapConfig, max_samples: int | None,
+                       num_workers: int = 0):
+    """Validation batches, split by node (rank) and worker; each sample seen once per rank set."""
+    pipeline = wds.DataPipeline(
+        wds.SimpleShardList(shards),
+        wds.split_by_node,
+        wds.split_by_worker,
+        wds.tarfile_to_samples(),
+        (lambda src: itertools.islice(src, max_samples)) if max_samples else (lambda src: src),
+        wds.map(make_sample_decoder(crop, loss, None)),
+        wds.batched(batch, collation_fn=_collate, partial=True),
+    )
+    loader = torch.utils.data.DataLoader(pipeline, batch_size=None, num_workers=num_workers)
+    yield from loader
+
+
+def manifest_fingerprint(manifest: dict) -> str:
+    """A short hash of the dataset manifest (stored in checkpoints)."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,0 +1,69 @@
+"""Pictures people look at during training: loss curves and progression sheets (no matplotlib)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from sketchdata.imageio import atomic_write_bytes
+from sketchdata.preview import grid
+
+COLOURS = [(200, 90, 30), (40, 40, 220), (40, 160, 40), (150, 40, 150), (30, 160, 200)]  # BGR
+
+
+def line_chart(series: dict[str, list[tuple[float, float]]], path: str | Path, title: str = "",
+               y_label: str = "loss", log_y: bool = True, size: tuple[int, int] = (900, 520)) -> None:
+    """Write a PNG line chart of named (x, y) series."""
+    w, h = size
+    left, right, top, bottom = 80, 20, 40, 50
+    img = np.full((h, w, 3), 255, np.uint8)
+    points = [(x, y) for s in series.values() for x, y in s if np.isfinite(y) and (y > 0 or not log_y)]
+    if points:
+        xs, ys = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+        fy = np.log10 if log_y else (lambda v: v)
+        x0, x1 = float(xs.min()), float(xs.max()) if xs.max() > xs.min() else float(xs.min()) + 1
+        y0, y1 = float(fy(ys.min())), float(fy(ys.max()))
+        if y1 - y0 < 1e-9:
+            y0, y1 = y0 - 0.5, y1 + 0.5
+        pad = 0.05 * (y1 - y0)
+        y0, y1 = y0 - pad, y1 + pad
+
+        def to_px(x, y):
+            px = left + (x - x0) / (x1 - x0) * (w - left - right)
+            py = top + (1 - (fy(y) - y0) / (y1 - y0)) * (h - top - bottom)
+            return int(round(px)), int(round(py))
+
+        for t in np.linspace(y0, y1, 5):  # horizontal grid with labels
+            py = int(round(top + (1 - (t - y0) / (y1 - y0)) * (h - top - bottom)))
+            cv2.line(img, (left, py), (w - right, py), (230, 230, 230), 1)
+            label = f"{10 ** t:.3g}" if log_y else f"{t:.3g}"
+            cv2.putText(img, label, (5, py + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (80, 80, 80), 1, cv2.LINE_AA)
+        for t in np.linspace(x0, x1, 6):
+            px = int(round(left + (t - x0) / (x1 - x0) * (w - left - right)))
+            cv2.putText(img, f"{t:.0f}", (px - 10, h - bottom + 18), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (80, 80, 80), 1,
+                        cv2.LINE_AA)
+        for i, (name, s) in enumerate(series.items()):
+            pts = [to_px(x, y) for x, y in s if np.isfinite(y) and (y > 0 or not log_y)]
+            colour = COLOURS[i % len(COLOURS)]
+            if len(pts) > 1:
+                cv2.polylines(img, [np.array(pts, np.int32)], False, colour, 2, cv2.LINE_AA)
+            for p in pts if len(pts) < 40 else []:
+                cv2.circle(img, p, 3, colour, -1, cv2.LINE_AA)
+            cv2.putText(img, name, (w - right - 220, top + 20 + 20 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.55, colour, 2,
+                        cv2.LINE_AA)
+    cv2.rectangle(img, (left, top), (w - right, h - bottom), (120, 120, 120), 1)
+    cv2.putText(img, title, (left, 25), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, "step", (w // 2, h - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (80, 80, 80), 1, cv2.LINE_AA)
+    cv2.putText(img, y_label + (" (log)" if log_y else ""), (5, top - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
+                (80, 80, 80), 1, cv2.LINE_AA)
+    ok, buf = cv2.imencode(".png", img)
+    atomic_write_bytes(path, buf.tobytes())
+
+
+def progression_sheet(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], path: str | Path, cell: int = 192) -> None:
+    """(input | prediction | target) rows, as in the paper's training-progress figure."""
+    from sketchdata.imageio import save_png
+
+    save_png(path, grid([list(r) for r in rows], cell))

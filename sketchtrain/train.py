@@ -1,0 +1,368 @@
+"""`sketchtrain fit`: train the simplification network on sketchdata shards.
+
+ADADELTA by default (the paper: no learning rate to tune), Adam as an option; bf16 autocast
+on CPU and GPU; weighted MSE with the paper's loss map; validation every N steps; atomic,
+self-describing checkpoints; exact resume; torchrun for several processes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel
+
+from sketchdata.imageio import atomic_write_bytes
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .data import dataset_shards, manifest_fingerprint, train_batches, validation_batches
+from .distributed import (DistInfo, all_reduce_sum, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
+                          shutdown, weights_digest)
+from .lossmap import LOSS_KINDS, LossMapConfig, weighted_mse
+from .model import VARIANTS, SimplifyNet, model_config, unfold_into
+from .plots import line_chart, progression_sheet
+
+
+class TrainingStopped(RuntimeError):
+    """Training stopped early (NaN loss); the last good checkpoint is kept."""
+
+
+@dataclass
+class FitConfig:
+    dataset: str
+    out: str
+    variant: str = "quarter"
+    steps: int = 1000
+    batch: int = 8
+    crop: int = 0  # 0: train on the stored patch size
+    optimizer: str = "adadelta"  # or "adam"
+    lr: float | None = None  # adadelta: 1.0, adam: 1e-3
+    loss: str = "authors"  # paper | authors | mse
+    precision: str = "bf16"  # bf16 | fp32
+    val_every: int = 100
+    val_samples: int = 256
+    image_every: int = 0  # 0: with every validation
+    ckpt_every: int = 100
+    epoch_batches: int = 100  # batches per data epoch (resume granularity of the data stream)
+    workers: int = 1  # data loader worker processes per rank
+    threads: int = 0  # torch threads per rank, 0: cores / ranks
+    seed: int = 0
+    device: str = "auto"
+    init: str | None = None  # start from weights: our checkpoint or the authors' released file
+    resume: bool = False
+    norm_samples: int = 64  # training samples used to measure the input mean/std
+
+    def validate(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ValueError(f"--variant must be one of {', '.join(VARIANTS)}, got {self.variant!r}")
+        if self.optimizer not in ("adadelta", "adam"):
+            raise ValueError(f"--optimizer must be adadelta or adam, got {self.optimizer!r}")
+        if self.loss not in LOSS_KINDS:
+            raise ValueError(f"--loss must be one of {', '.join(LOSS_KINDS)}, got {self.loss!r}")
+        if self.precision not in ("bf16", "fp32"):
+            raise ValueError(f"--precision must be bf16 or fp32, got {self.precision!r}")
+        if self.crop and self.crop % 8:
+            raise ValueError(f"--crop must be a multiple of 8, got {self.crop}")
+        for name in ("steps", "batch", "val_every", "ckpt_every", "epoch_batches"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+
+
+@dataclass
+class FitResult:
+    out: str
+    step: int
+    first_val_loss: float | None
+    last_val_loss: float | None
+    best_val_loss: float | None
+    samples_per_s: float
+    is_main: bool = True
+    history: list[dict] = field(default_factory=list)
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _measure_normalisation(shards: list[str], samples: int) -> tuple[float, float]:
+    """Mean and std of input pixels over the first ``samples`` training samples."""
+    from sketchdata.dataset import iter_samples
+
+    total, total_sq, n = 0.0, 0.0, 0
+    for i, (_, inp, _, _) in enumerate(iter_samples(shards)):
+        if i >= samples:
+            break
+        total += float(inp.sum(dtype=np.float64))
+        total_sq += float((inp.astype(np.float64) ** 2).sum())
+        n += inp.size
+    mean = total / max(n, 1)
+    return mean, math.sqrt(max(total_sq / max(n, 1) - mean * mean, 1e-8))
+
+
+def _make_optimizer(cfg: FitConfig, params) -> torch.optim.Optimizer:
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr or 1e-3)
+    return torch.optim.Adadelta(params, lr=cfg.lr or 1.0)
+
+
+class MetricsLog:
+    """metrics.jsonl: one JSON object per line; on resume, lines after the resumed step go."""
+
+    def __init__(self, path: Path, keep_until_step: int, enabled: bool):
+        self.path, self.enabled = path, enabled
+        self.rows: list[dict] = []
+        if enabled and path.exists():
+            for line in path.read_text().splitlines():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a torn last line from a killed run
+                if row.get("step", 0) <= keep_until_step:
+                    self.rows.append(row)
+            atomic_write_bytes(path, "".join(json.dumps(r) + "\n" for r in self.rows).encode())
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        if self.enabled:
+            with open(self.path, "a") as fh:
+                fh.write(json.dumps(row) + "\n")
+
+    def series(self, kind: str, key: str) -> list[tuple[float, float]]:
+        return [(r["step"], r[key]) for r in self.rows if r.get("kind") == kind and r.get(key) is not None]
+
+
+def _autocast(device: torch.device, precision: str):
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+@torch.no_grad()
+def evaluate_loss(model, shards, cfg: FitConfig, loss_cfg: LossMapConfig, device, info: DistInfo) -> dict:
+    """Weighted loss and plain MSE over the validation shards (summed over ranks)."""
+    model.eval()
+    totals = [0.0, 0.0, 0.0]
+    per_rank = max(1, cfg.val_samples // info.world_size)
+    for inp, tgt, weights in validation_batches(shards, cfg.batch, cfg.crop, loss_cfg, per_rank):
+        inp, tgt, weights = inp.to(device), tgt.to(device), weights.to(device)
+        with _autocast(device, cfg.precision):
+            pred = model(inp)
+        n = inp.shape[0]
+        totals[0] += float(weighted_mse(pred, tgt, weights)) * n
+        totals[1] += float(((pred.float() - tgt) ** 2).mean()) * n
+        totals[2] += n
+    model.train()
+    loss_sum, mse_sum, count = all_reduce_sum(totals, info)
+    if count == 0:
+        return {}
+    return {"loss": loss_sum / count, "mse": mse_sum / count, "samples": int(count)}
+
+
+def _fixed_examples(shards: list[str], count: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sketchdata.dataset import iter_samples
+
+    out = []
+    for _, inp, tgt, _ in iter_samples(shards):
+        out.append((inp, tgt))
+        if len(out) >= count:
+            break
+    return out
+
+
+@torch.no_grad()
+def _progression(model, examples, device, precision, path: Path) -> None:
+    from .inference import pad_to_multiple_of_8
+
+    model.eval()
+    rows = []
+    for inp, tgt in examples:
+        x, (h, w) = pad_to_multiple_of_8(torch.from_numpy(inp)[None, None])
+        with _autocast(device, precision):
+            pred = model(x.to(device)).float()[0, 0, :h, :w].cpu().numpy()
+        rows.append((inp, pred, tgt))
+    model.train()
+    progression_sheet(rows, path)
+
+
+def _init_weights(model: SimplifyNet, init: str) -> tuple[float, float] | None:
+    """Load starting weights; returns the normalisation that goes with them, if any."""
+    from .checkpoint import read_file
+    from .released import is_released_layout, released_to_sequential
+
+    data = read_file(init)
+    if data.get("format") is not None:
+        ckpt = load_checkpoint(init)
+        model.load_state_dict(ckpt["state_dict"])
+        return ckpt["model"]["norm_mean"], ckpt["model"]["norm_std"]
+    if is_released_layout(data):
+        unfold_into(model, released_to_sequential(data, model.config.width, source=init))
+        return None
+    raise ValueError(f"{init}: neither a sketchtrain checkpoint nor the authors' released layout")
+
+
+def fit(cfg: FitConfig, on_event: Callable[[str, dict], None] | None = None) -> FitResult:
+    """Train; see FitConfig for the options. ``on_event(kind, data)`` gets "start", "step",
+    "val" and "stop" events for progress display (rank 0 only)."""
+    cfg.validate()
+    device = _device(cfg.device)
+    info = init_distributed(device)
+    emit = on_event if (on_event and info.is_main) else (lambda kind, data: None)
+    try:
+        return _fit(cfg, device, info, emit)
+    finally:
+        shutdown(info)
+
+
+def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResult:
+    out = Path(cfg.out)
+    train_shards, val_shards, manifest = dataset_shards(cfg.dataset)
+    if device.type == "cuda":
+        torch.cuda.set_device(info.local_rank)
+        device = torch.device("cuda", info.local_rank)
+    torch.set_num_threads(cfg.threads or max(1, (os.cpu_count() or 1) // info.world_size))
+    loss_cfg = LossMapConfig(kind=cfg.loss)
+    resume_data = None
+    if cfg.resume:
+        last = out / "last.pt"
+        if not last.exists():
+            raise FileNotFoundError(f"--resume: {last} does not exist (start without --resume)")
+        resume_data = load_checkpoint(last)
+        saved_args = resume_data["args"]
+        # the data stream, model and loss must be the ones the run started with
+        for key in ("variant", "batch", "crop", "loss", "seed", "epoch_batches", "optimizer", "precision"):
+            if saved_args.get(key) != getattr(cfg, key):
+                raise ValueError(f"--resume: {key} was {saved_args.get(key)!r} in {last}, now {getattr(cfg, key)!r}")
+    elif info.is_main and (out / "last.pt").exists():
+        raise FileExistsError(f"{out} already holds a run (last.pt): pass --resume to continue it, or another --out")
+
+    torch.manual_seed(cfg.seed)  # identical initial weights on every rank
+    if resume_data is not None:
+        norm = (resume_data["model"]["norm_mean"], resume_data["model"]["norm_std"])
+    else:
+        norm = _measure_normalisation(train_shards, cfg.norm_samples)
+    config = model_config(cfg.variant, norm_mean=norm[0], norm_std=norm[1])
+    model = SimplifyNet(config)
+    if cfg.init and resume_data is None:
+        init_norm = _init_weights(model, cfg.init)
+        if init_norm is not None:
+            config = replace(config, norm_mean=init_norm[0], norm_std=init_norm[1])
+            model.config = config
+            model.norm_mean.fill_(init_norm[0])
+            model.norm_std.fill_(init_norm[1])
+    model.to(device)
+    optimizer = _make_optimizer(cfg, model.parameters())
+    step = 0
+    best = None
+    if resume_data is not None:
+        model.load_state_dict(resume_data["state_dict"])
+        optimizer.load_state_dict(resume_data["optimizer"])
+        step = int(resume_data["step"])
+        best = resume_data.get("best_val_loss")
+        torch.set_rng_state(resume_data["rng"]["torch"])
+    train_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
+        if info.enabled else model
+    model.train()
+
+    if info.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "progress").mkdir(exist_ok=True)
+        atomic_write_bytes(out / "run.json", json.dumps(
+            {"args": asdict(cfg), "model": config.to_dict(), "world_size": info.world_size,
+             "dataset_manifest": manifest_fingerprint(manifest), "torch": torch.__version__}, indent=1).encode())
+    log = MetricsLog(out / "metrics.jsonl", step, info.is_main)
+    examples = _fixed_examples(val_shards or train_shards, 4) if info.is_main else []
+    fingerprint = manifest_fingerprint(manifest)
+
+    def checkpoint(path: Path, val: dict | None):
+        save_checkpoint(path, {
+            "model": config.to_dict(), "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+            "step": step, "optimizer": optimizer.state_dict(), "rng": {"torch": torch.get_rng_state()},
+            "dataset": {"path": str(cfg.dataset), "manifest_sha256_16": fingerprint},
+            "args": asdict(cfg), "metrics": val or {}, "best_val_loss": best,
+        })
+
+    def validate_and_report():
+        nonlocal best
+        average_buffers(model, info)
+        val = evaluate_loss(model, val_shards, cfg, loss_cfg, device, info) if val_shards else {}
+        if info.is_main:
+            if val:
+                log.add({"kind": "val", "step": step, **val})
+                emit("val", {"step": step, **val})
+            line_chart({"train loss": log.series("train", "loss"), "validation loss": log.series("val", "loss")},
+                       out / "loss.png", title=f"{cfg.variant} / {cfg.loss} loss / {cfg.optimizer}")
+            if examples and (cfg.image_every == 0):
+                _progression(model, examples, device, cfg.precision, out / "progress" / f"step-{step:07d}.png")
+        return val
+
+    emit("start", {"step": step, "steps": cfg.steps, "world_size": info.world_size, "variant": cfg.variant})
+    first_val = None
+    if step == 0:
+        first_val = validate_and_report().get("loss")
+        if info.is_main:
+            checkpoint(out / "last.pt", None)
+    else:
+        vals = log.series("val", "loss")
+        first_val = vals[0][1] if vals else None
+    last_val = None
+    epoch, skip = divmod(step, cfg.epoch_batches)
+    seen, t_start = 0, time.perf_counter()
+    while step < cfg.steps:
+        for inp, tgt, weights in train_batches(train_shards, cfg.batch, cfg.crop, loss_cfg, cfg.seed, epoch,
+                                               info.rank, cfg.epoch_batches, cfg.workers, skip):
+            inp, tgt, weights = inp.to(device), tgt.to(device), weights.to(device)
+            with _autocast(device, cfg.precision):
+                pred = train_model(inp)
+            loss = weighted_mse(pred, tgt, weights)
+            if broadcast_flag(not torch.isfinite(loss).item(), info):
+                message = (f"loss became {loss.item()} at step {step + 1}; stopped. The last good checkpoint is "
+                           f"{out / 'last.pt'} (step {step - step % cfg.ckpt_every if step else 0}); try "
+                           "--precision fp32, a smaller --lr or --optimizer adadelta")
+                if info.is_main:
+                    log.add({"kind": "stop", "step": step + 1, "reason": "non-finite loss"})
+                emit("stop", {"message": message})
+                raise TrainingStopped(message)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            loss_value = loss.item()
+            step += 1
+            seen += inp.shape[0] * info.world_size
+            rate = seen / max(time.perf_counter() - t_start, 1e-9)
+            if info.is_main:
+                log.add({"kind": "train", "step": step, "loss": loss_value, "samples_per_s": round(rate, 2)})
+            emit("step", {"step": step, "loss": loss_value, "samples_per_s": rate})
+            if step % cfg.val_every == 0 or step == cfg.steps:
+                val = validate_and_report()
+                last_val = val.get("loss", last_val)
+                if val and (best is None or val["loss"] < best):
+                    best = val["loss"]
+                    if info.is_main:
+                        checkpoint(out / "best.pt", val)
+            if cfg.image_every and step % cfg.image_every == 0 and info.is_main and examples:
+                _progression(model, examples, device, cfg.precision, out / "progress" / f"step-{step:07d}.png")
+            if step % cfg.ckpt_every == 0 or step == cfg.steps:
+                average_buffers(model, info)
+            if (step % cfg.ckpt_every == 0 or step == cfg.steps) and info.is_main:
+                checkpoint(out / "last.pt", {"loss": last_val} if last_val is not None else None)
+            if step >= cfg.steps:
+                break
+        epoch, skip = epoch + 1, 0
+    barrier(info)
+    average_buffers(model, info)
+    if info.enabled:
+        digests = gather_objects(weights_digest(model), info)
+        if info.is_main:
+            atomic_write_bytes(out / "ddp_check.json", json.dumps(
+                {"world_size": info.world_size, "weights_digest_per_rank": digests,
+                 "identical": len(set(digests)) == 1}).encode())
+    return FitResult(out=str(out), step=step, first_val_loss=first_val, last_val_loss=last_val, best_val_loss=best,
+                     samples_per_s=seen / max(time.perf_counter() - t_start, 1e-9), is_main=info.is_main,
+                     history=log.rows)
