@@ -43,7 +43,7 @@ class BadSampleCounter:
 
     def __call__(self, exc: Exception) -> bool:
         self.count += 1
-        if len(self.examples) < 5:
+        if len(self.examples) < 5 or self.count % 100 == 0:
             self.examples.append(f"{type(exc).__name__}: {exc}")
             # from a loader worker: stderr is the one channel that reaches the user
             print(f"sketchtrain: skipped unreadable data ({self.count} so far): {type(exc).__name__}: {exc}",
@@ -111,6 +111,28 @@ def make_sample_decoder(crop: int, loss: LossMapConfig, rng: random.Random | Non
     return decode
 
 
+def decode_or_skip(decoder, bad: BadSampleCounter, give_up_after: int = 20):
+    """Stage: decode samples, counting and skipping broken ones (e.g. the torn last sample of a
+    truncated shard); when the first ``give_up_after`` samples are all broken the data itself
+    is wrong, so the first error is raised instead of skipping forever."""
+
+    def stage(src):
+        good = failures = 0
+        for sample in src:
+            try:
+                item = decoder(sample)
+            except DataError as exc:
+                failures += 1
+                if good == 0 and failures >= give_up_after:
+                    raise
+                bad(exc)
+                continue
+            good += 1
+            yield item
+
+    return stage
+
+
 def _collate(batch):
     shapes = {tuple(b[0].shape) for b in batch}
     if len(shapes) > 1:
@@ -146,7 +168,7 @@ class TrainStream(torch.utils.data.IterableDataset):
             wds.ResampledShards(self.shards, seed=stream_seed, deterministic=True, worker_seed=lambda: stream_seed),
             wds.tarfile_to_samples(handler=self.bad),
             wds.shuffle(self.shuffle_buffer, initial=self.shuffle_buffer, rng=random.Random(stream_seed + 1)),
-            wds.map(make_sample_decoder(self.crop, self.loss, rng)),
+            decode_or_skip(make_sample_decoder(self.crop, self.loss, rng), self.bad),
             wds.batched(self.batch, collation_fn=_collate, partial=False),
         )
         for count, batch in enumerate(pipeline):
@@ -175,7 +197,7 @@ def validation_batches(shards: list[str], batch: int, crop: int, loss: LossMapCo
         wds.split_by_worker,
         wds.tarfile_to_samples(),
         (lambda src: itertools.islice(src, max_samples)) if max_samples else (lambda src: src),
-        wds.map(make_sample_decoder(crop, loss, None)),
+        decode_or_skip(make_sample_decoder(crop, loss, None), BadSampleCounter()),
         wds.batched(batch, collation_fn=_collate, partial=True),
     )
     loader = torch.utils.data.DataLoader(pipeline, batch_size=None, num_workers=num_workers)

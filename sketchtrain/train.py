@@ -26,7 +26,7 @@ from .data import dataset_shards, manifest_fingerprint, train_batches, validatio
 from .distributed import (DistInfo, all_reduce_sum, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)
 from .lossmap import LOSS_KINDS, LossMapConfig, weighted_mse
-from .model import VARIANTS, SimplifyNet, model_config, unfold_into
+from .model import VARIANTS, ModelConfig, SimplifyNet, model_config, unfold_into
 from .plots import line_chart, progression_sheet
 
 
@@ -57,7 +57,7 @@ class FitConfig:
     device: str = "auto"
     init: str | None = None  # start from weights: our checkpoint or the authors' released file
     resume: bool = False
-    norm_samples: int = 64  # training samples used to measure the input mean/std
+    norm_samples: int = 64  # training samples used to measure the input mean/std (0: the paper's constants)
 
     def validate(self) -> None:
         if self.variant not in VARIANTS:
@@ -245,8 +245,10 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
     if resume_data is not None:
         norm = (resume_data["model"]["norm_mean"], resume_data["model"]["norm_std"])
-    else:
+    elif cfg.norm_samples > 0:
         norm = _measure_normalisation(train_shards, cfg.norm_samples)
+    else:  # the constants published with the authors' mse model
+        norm = (ModelConfig.norm_mean, ModelConfig.norm_std)
     config = model_config(cfg.variant, norm_mean=norm[0], norm_std=norm[1])
     model = SimplifyNet(config)
     if cfg.init and resume_data is None:

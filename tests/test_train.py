@@ -1,0 +1,120 @@
+"""Training: loss goes down, exact resume, NaN stop, DDP on 2 CPU processes, bad data."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+import torch
+
+from sketchdata.build import build_dataset
+from sketchdata.recipe import load_recipe
+from sketchtrain.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
+from sketchtrain.data import DataError
+from sketchtrain.train import FitConfig, TrainingStopped, fit
+
+FAST = dict(variant="sixteenth", batch=4, crop=48, val_every=5, ckpt_every=5, val_samples=8, workers=0,
+            epoch_batches=6, threads=2, norm_samples=8)
+
+
+@pytest.fixture
+def shards(tiny_project) -> Path:
+    return Path(build_dataset(load_recipe(tiny_project / "recipe.yaml")).out_dir)
+
+
+def test_training_lowers_validation_loss_and_writes_its_artifacts(shards, tmp_path):
+    cfg = FitConfig(dataset=str(shards), out=str(tmp_path / "run"), steps=30, optimizer="adam", lr=3e-3,
+                    **{**FAST, "val_every": 15})
+    result = fit(cfg)
+    assert result.step == 30
+    assert result.last_val_loss < 0.8 * result.first_val_loss, (result.first_val_loss, result.last_val_loss)
+    run = tmp_path / "run"
+    for name in ("last.pt", "best.pt", "loss.png", "metrics.jsonl", "run.json"):
+        assert (run / name).exists(), name
+    assert len(list((run / "progress").glob("step-*.png"))) == 3
+    ckpt = load_checkpoint(run / "last.pt")
+    assert ckpt["step"] == 30 and ckpt["model"]["variant"] == "sixteenth" and ckpt["args"]["lr"] == 3e-3
+    assert ckpt["dataset"]["manifest_sha256_16"] and 0.5 < ckpt["model"]["norm_mean"] < 1
+    model = model_from_checkpoint(ckpt)
+    assert model(torch.ones(1, 1, 16, 16)).shape == (1, 1, 16, 16)
+
+
+def test_killed_and_resumed_run_matches_an_uninterrupted_one(shards, tmp_path):
+    straight = fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=14, **FAST))
+    fit(FitConfig(dataset=str(shards), out=str(tmp_path / "b"), steps=10, **FAST))
+    resumed = fit(FitConfig(dataset=str(shards), out=str(tmp_path / "b"), steps=14, resume=True, **FAST))
+    losses = lambda r: [(h["step"], h["kind"], h["loss"]) for h in r.history]
+    assert losses(straight) == losses(resumed)
+    with pytest.raises(FileExistsError, match="--resume"):
+        fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=14, **FAST))
+    with pytest.raises(ValueError, match="batch was 4"):
+        fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=20, resume=True, **{**FAST, "batch": 2}))
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(shards, tmp_path, monkeypatch):
+    import sketchtrain.train as train_module
+
+    real = train_module.weighted_mse
+    calls = {"n": 0}
+
+    def poisoned(pred, tgt, weights):
+        calls["n"] += 1
+        value = real(pred, tgt, weights)
+        return value * float("nan") if pred.requires_grad and calls["n"] > 8 else value
+
+    monkeypatch.setattr(train_module, "weighted_mse", poisoned)
+    with pytest.raises(TrainingStopped, match="last good checkpoint"):
+        fit(FitConfig(dataset=str(shards), out=str(tmp_path / "nan"), steps=20, **FAST))
+    ckpt = load_checkpoint(tmp_path / "nan" / "last.pt")
+    assert ckpt["step"] == 5 and all(torch.isfinite(v).all() for v in ckpt["state_dict"].values())
+
+
+def test_two_cpu_processes_with_torchrun_end_with_identical_weights(shards, tmp_path):
+    out = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29517", "-m",
+           "sketchtrain", "fit", str(shards), "-o", str(out), "--variant", "sixteenth", "--steps", "4", "--batch",
+           "2", "--crop", "48", "--val-every", "2", "--val-samples", "8", "--workers", "0", "-q"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    check = json.loads((out / "ddp_check.json").read_text())
+    assert check["world_size"] == 2 and check["identical"] is True
+    assert load_checkpoint(out / "last.pt")["args"]["steps"] == 4
+
+
+def test_bad_data_gives_clear_errors_or_counted_skips(shards, tmp_path, capfd):
+    with pytest.raises(DataError, match="no such folder"):
+        fit(FitConfig(dataset=str(tmp_path / "missing"), out=str(tmp_path / "r1"), **FAST))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="no training shards"):
+        fit(FitConfig(dataset=str(tmp_path / "empty"), out=str(tmp_path / "r2"), **FAST))
+    # wrong sample keys: a shard whose samples hold other files
+    wrong = tmp_path / "wrong"
+    wrong.mkdir()
+    with tarfile.open(sorted(shards.glob("train-*.tar"))[0]) as src, tarfile.open(wrong / "train-000000.tar", "w") as tf:
+        for member in src.getmembers():
+            if member.name.endswith(".input.png"):
+                data = src.extractfile(member).read()
+                member.name = member.name.replace(".input.png", ".rough.png")
+                tf.addfile(member, io.BytesIO(data))
+    with pytest.raises(Exception, match=r"art-d\d\d-\d{4}.*no input.png.*rough.png"):
+        fit(FitConfig(dataset=str(wrong), out=str(tmp_path / "r3"), steps=2, **{**FAST, "norm_samples": 0}))
+    # a truncated shard (a torn download): its broken tail is skipped with a message, training goes on
+    corrupt = sorted(shards.glob("train-*.tar"))[0]
+    data = corrupt.read_bytes()
+    corrupt.write_bytes(data[: int(len(data) * 0.6)])
+    result = fit(FitConfig(dataset=str(shards), out=str(tmp_path / "r4"), steps=4, **{**FAST, "norm_samples": 0}))
+    assert result.step == 4
+    assert "skipped unreadable data" in capfd.readouterr().err
+
+
+def test_tampered_or_foreign_checkpoints_are_refused(tmp_path):
+    (tmp_path / "evil.pt").write_bytes(b"\x80\x04cos\nsystem\n(S'echo hacked'\ntR.")
+    with pytest.raises(CheckpointError, match="refused or corrupt"):
+        load_checkpoint(tmp_path / "evil.pt")
+    torch.save({"0.weight": torch.zeros(1)}, tmp_path / "foreign.pt")
+    with pytest.raises(CheckpointError, match="not a sketchtrain checkpoint"):
+        load_checkpoint(tmp_path / "foreign.pt")
