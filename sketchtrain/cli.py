@@ -74,3 +74,83 @@ def fit(
     last = f"{result.last_val_loss:.5f}" if result.last_val_loss is not None else "n/a"
     console.print(f"{result.out}: step {result.step}; validation loss {first} -> {last}; "
                   f"{result.samples_per_s:.1f} samples/s; checkpoints last.pt, best.pt; curve loss.png")
+
+
+@app.command()
+def simplify(
+    model: Path = typer.Argument(..., help="Our checkpoint (.pt) or the authors' released weights (.pth)."),
+    inputs: list[Path] = typer.Argument(..., help="Image files and/or folders (recursive)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder (names kept, .png)."),
+    scale: float = typer.Option(1.0, help="Run at this scale and bring back (1, 0.5, 0.25: smaller simplifies more)."),
+    binarize: bool = typer.Option(False, "--binarize", help="Black and white output (Otsu, or --threshold)."),
+    threshold: Optional[float] = typer.Option(None, help="Binarisation / tracing threshold in [0, 1]."),
+    svg: bool = typer.Option(False, "--svg", help="Also write an SVG traced with the Potrace algorithm."),
+    constants: Optional[str] = typer.Option(None, help="Released weights' normalisation: gan|mse|pencil1|pencil2|MEAN,STD."),
+    precision: str = typer.Option("auto", help="auto (bf16 where the CPU has it) | bf16 | fp32."),
+    device: str = typer.Option("auto", help="auto | cpu | cuda."),
+    tile: int = typer.Option(768, help="Tile side for large images (multiple of 8)."),
+    margin: int = typer.Option(128, help="Context around each tile (multiple of 8)."),
+    tile_pixels: int = typer.Option(1024 * 1024, help="Images above this many pixels run in tiles."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+):
+    """Simplify rough sketches of any size (bounded memory), optionally binarised and as SVG."""
+    from .checkpoint import CheckpointError
+    from .simplify import SimplifyOptions, simplify_paths
+
+    options = SimplifyOptions(scale=scale, binarize=binarize, threshold=threshold, svg=svg, precision=precision,
+                              device=device, tile=tile, margin=margin, tile_pixels=tile_pixels, constants=constants)
+
+    def show(record: dict) -> None:
+        if "reason" in record:
+            err_console.print(f"[red]failed[/] {record['input']}: {record['reason']}")
+        elif not quiet:
+            console.print(f"{record['input']} -> {record['output']} ({record['seconds']:.2f}s)")
+
+    try:
+        report = simplify_paths(model, inputs, out, options, on_file=show)
+    except (CheckpointError, ValueError) as exc:
+        _fail(str(exc))
+    console.print(f"{len(report.written)} simplified into {out}, {len(report.failed)} failed")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    model: Path = typer.Argument(..., help="Checkpoint or released weights."),
+    out: Path = typer.Option(..., "--out", "-o", help="model.onnx (ONNX) or model.pt (TorchScript)."),
+    constants: Optional[str] = typer.Option(None, help="Released weights' normalisation (see simplify)."),
+):
+    """Export to ONNX (checked with onnxruntime) or TorchScript; verified against PyTorch."""
+    from .checkpoint import CheckpointError
+    from .export import ExportError, export_model
+
+    try:
+        report = export_model(model, out, constants)
+    except (CheckpointError, ExportError, ValueError, ImportError) as exc:
+        _fail(str(exc))
+    console.print(f"wrote {report['output']}: max |exported - pytorch| = {report['max_abs_diff']:.2e} "
+                  f"({report['checked_with']})")
+
+
+@app.command()
+def score(
+    clean: Path = typer.Argument(..., help="Reference clean drawing."),
+    output: Path = typer.Argument(..., help="Cleaned output to score."),
+    tol_px: Optional[float] = typer.Option(None, "--tol-px", help="Tolerance in pixels."),
+    tol_permille: Optional[float] = typer.Option(None, "--tol-permille",
+                                                 help="Tolerance in thousandths of the long edge (benchmark unit)."),
+):
+    """Benchmark metrics for one pair, as JSON (precision, recall, f, chamfer, hausdorff, mse, psnr, ssim)."""
+    import json
+
+    from sketchdata.imageio import BadInput
+    from .metrics import score_files
+
+    if tol_px is None and tol_permille is None:
+        tol_px = 1.0
+    try:
+        result = score_files(clean, output, tol_px, tol_permille)
+    except (BadInput, ValueError) as exc:
+        _fail(str(exc))
+    print(json.dumps(result, indent=1))

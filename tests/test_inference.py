@@ -1,0 +1,130 @@
+"""simplify: odd sizes, tiles == whole, scale, folders, released layout, export, SVG."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from sketchdata.imageio import load_grey, save_png
+from sketchdata.lineart import procedural_line_art
+from sketchtrain.checkpoint import save_checkpoint
+from sketchtrain.cli import app
+from sketchtrain.inference import Simplifier, load_model
+from sketchtrain.metrics import score
+from sketchtrain.model import SimplifyNet, fold_batchnorm, model_config, released_sequential
+
+runner = CliRunner()
+
+
+def calibrated_model() -> SimplifyNet:
+    """A small network whose output really varies with the input (random weights, batch-norm
+    statistics measured on drawings, a strong last layer): enough to test the machinery."""
+    torch.manual_seed(0)
+    model = SimplifyNet(model_config("sixteenth"))
+    drawings = torch.from_numpy(np.stack([procedural_line_art((96, 96), np.random.default_rng(i)) for i in range(8)]))
+    model.train()
+    with torch.no_grad():
+        for _ in range(4):
+            model(drawings[:, None])
+        model.blocks[-1][0].weight *= 20
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("model") / "tiny.pt"
+    model = calibrated_model()
+    save_checkpoint(path, {"model": model.config.to_dict(), "state_dict": model.state_dict(), "step": 0,
+                           "args": {}, "metrics": {}})
+    return path
+
+
+@pytest.fixture(scope="module")
+def runner_fp32(checkpoint) -> Simplifier:
+    model, _ = load_model(checkpoint)
+    return Simplifier(model, precision="fp32", tile=64, margin=64, blend=16, tile_pixels=10**9)
+
+
+@pytest.mark.parametrize("shape", [(37, 53), (64, 64), (71, 8), (9, 130)])
+def test_any_size_comes_back_the_same_size(runner_fp32, shape):
+    image = procedural_line_art(shape, np.random.default_rng(1)) if min(shape) >= 16 else np.ones(shape, np.float32)
+    out = runner_fp32.simplify(image)
+    assert out.shape == shape and out.dtype == np.float32 and 0 <= out.min() <= out.max() <= 1
+
+
+def test_tiled_equals_whole_image_within_one_level(runner_fp32):
+    image = procedural_line_art((203, 298), np.random.default_rng(2))
+    whole = runner_fp32.run_padded(image)
+    tiled = runner_fp32.run_tiled(image)
+    assert whole.std() > 0.01  # the model's output really depends on the input
+    assert np.abs(whole - tiled).max() <= 1 / 255
+
+
+def test_scale_control_runs_smaller_and_returns_full_size(runner_fp32):
+    image = procedural_line_art((160, 200), np.random.default_rng(3))
+    full, half = runner_fp32.simplify(image, 1.0), runner_fp32.simplify(image, 0.5)
+    assert half.shape == full.shape and not np.allclose(half, full, atol=1e-3)
+
+
+def test_cli_walks_folders_keeps_names_and_reports_bad_files(checkpoint, tmp_path):
+    src = tmp_path / "in"
+    save_png(src / "a.png", procedural_line_art((40, 56), np.random.default_rng(4)))
+    save_png(src / "sub" / "b.png", procedural_line_art((48, 40), np.random.default_rng(5)))
+    (src / "sub" / "broken.png").write_text("no image here")
+    rgba = np.zeros((24, 24, 4), np.uint8)
+    from PIL import Image
+    Image.fromarray(rgba, "RGBA").save(src / "clear.png")  # transparent: composited over white
+    result = runner.invoke(app, ["simplify", str(checkpoint), str(src), "-o", str(tmp_path / "out"), "--svg",
+                                 "--binarize", "--precision", "fp32"])
+    assert result.exit_code == 1, result.output  # one file failed, the rest went through
+    assert "broken.png" in result.output and "not a readable image" in result.output
+    for name in ("a.png", "sub/b.png", "clear.png", "a.svg"):
+        assert (tmp_path / "out" / name).exists(), name
+    assert set(np.unique(load_grey(tmp_path / "out" / "a.png"))) <= {0.0, 1.0}
+
+
+def test_released_layout_runs_and_needs_its_constants(tmp_path):
+    torch.manual_seed(3)
+    state = {f"layers.{k}": v for k, v in released_sequential(1 / 16).state_dict().items()}
+    torch.save(state, tmp_path / "model_gan.pth")
+    model, info = load_model(tmp_path / "model_gan.pth")
+    assert info["constants"] == "gan"
+    x = torch.rand(1, 1, 16, 24)
+    assert model(x).shape == x.shape
+    torch.save(state, tmp_path / "weights.pth")
+    with pytest.raises(Exception, match="--constants"):
+        load_model(tmp_path / "weights.pth")
+    model, info = load_model(tmp_path / "weights.pth", "0.95,0.1")
+    assert float(model.norm_mean) == pytest.approx(0.95)
+
+
+@pytest.mark.parametrize("suffix", [".onnx", ".pt"])
+def test_export_matches_pytorch(checkpoint, tmp_path, suffix):
+    result = runner.invoke(app, ["export", str(checkpoint), "-o", str(tmp_path / f"m{suffix}")])
+    assert result.exit_code == 0, result.output
+    assert "max |exported - pytorch|" in result.output
+    diff = float(result.output.split("= ")[1].split()[0])
+    assert diff <= 1e-3
+
+
+def test_svg_round_trip_is_close_to_the_png(tmp_path):
+    from sketchtrain.vectorize import rasterize_svg_paths, trace
+
+    image = procedural_line_art((120, 160), np.random.default_rng(6))
+    binary = np.where(image < 0.5, 0.0, 1.0)
+    back = rasterize_svg_paths(trace(binary), binary.shape)
+    assert score(back, binary, tol_px=1)["f"] >= 0.95
+
+
+def test_fast_path_agrees_with_plain_fp32(checkpoint):
+    from sketchtrain.checkpoint import load_checkpoint, model_from_checkpoint
+
+    plain = model_from_checkpoint(load_checkpoint(checkpoint))
+    folded = fold_batchnorm(plain)
+    image = procedural_line_art((96, 128), np.random.default_rng(7))
+    with torch.no_grad():
+        reference = plain(torch.from_numpy(image)[None, None])[0, 0].numpy()
+    fast = Simplifier(folded, precision="bf16").run_padded(image)
+    assert np.abs(fast - reference).max() < 0.05
