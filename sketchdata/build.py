@@ -115,11 +115,16 @@ def remove_stale_temporaries(out_dir: Path) -> int:
     return removed
 
 
-def _init_worker(recipe: Recipe, events) -> None:
+def _init_worker(recipe: Recipe, events, workers: int = 1) -> None:
     import cv2
 
     cv2.setNumThreads(1)  # parallelism comes from processes; threads would oversubscribe
-    _WORKER["maker"] = SampleMaker(recipe)
+    teacher = None
+    if recipe.teacher is not None and any(s.uses_teacher for s in recipe.sources):
+        from .teacher import load_teacher
+
+        teacher = load_teacher(recipe.teacher, recipe, threads=max(1, (os.cpu_count() or 1) // workers))
+    _WORKER["maker"] = SampleMaker(recipe, teacher)
     _WORKER["events"] = events
 
 
@@ -285,15 +290,17 @@ def build_dataset(
     built: list[dict] = []
     workers = max(1, min(workers, len(todo))) if todo else 1
     if workers == 1:
-        _init_worker(recipe, _DirectEvents(emit))
+        _init_worker(recipe, _DirectEvents(emit), 1)
         for plan in todo:
             record = build_shard(plan, out)
             built.append(record)
             emit("shard", record)
     else:
-        ctx = mp.get_context("spawn") if os.environ.get("SKETCHDATA_SPAWN") else mp.get_context()
+        # a teacher model (torch, maybe CUDA) must not be forked into workers: spawn them
+        spawn = recipe.teacher is not None or os.environ.get("SKETCHDATA_SPAWN")
+        ctx = mp.get_context("spawn") if spawn else mp.get_context()
         events = ctx.Queue()
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(recipe, events)) as pool:
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(recipe, events, workers)) as pool:
             pending = [pool.apply_async(_run_in_process, (plan, out)) for plan in todo]
             while pending:
                 try:

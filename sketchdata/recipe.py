@@ -17,7 +17,7 @@ import yaml
 from .binarize import BINARIZE_METHODS
 from .effects import DEFAULT_EFFECTS, EFFECTS
 
-SOURCE_KINDS = ("lineart", "pairs", "strokes")
+SOURCE_KINDS = ("lineart", "pairs", "strokes", "raw")
 
 
 class RecipeError(ValueError):
@@ -40,7 +40,7 @@ class BinarizeSpec:
 class SourceSpec:
     kind: str
     name: str
-    paths: tuple[str, ...] = ()  # lineart / strokes: files, folders, globs, .txt lists
+    paths: tuple[str, ...] = ()  # lineart / strokes / raw: files, folders, globs, .txt lists
     rough: str | None = None  # pairs: folder of rough images, matched to `clean` by file stem
     clean: str | None = None
     csv: str | None = None  # pairs: CSV with columns rough,clean (the authors' trainer format)
@@ -49,11 +49,20 @@ class SourceSpec:
     line_width: tuple[float, float] = (1.5, 3.0)  # strokes: width range in pixels
     limit: int | None = None  # strokes: at most this many drawings per file
     redraw: bool = True  # strokes: make the rough input by redrawing the strokes themselves
-    effects: bool | None = None  # apply the recipe's effects to the input (default: lineart/strokes yes)
+    # effects on the input: None = the recipe's list for lineart/strokes, none for pairs/raw;
+    # true/false = the recipe's list or none; a list = this source's own effects
+    effects: bool | tuple[dict, ...] | None = None
+    teacher: bool | None = None  # make the target with the recipe's teacher (default: raw yes, others no)
+
+    def effect_specs(self, recipe_effects: tuple[dict, ...]) -> tuple[dict, ...]:
+        if isinstance(self.effects, tuple):
+            return self.effects
+        on = self.effects if self.effects is not None else self.kind in ("lineart", "strokes")
+        return recipe_effects if on else ()
 
     @property
-    def applies_effects(self) -> bool:
-        return self.effects if self.effects is not None else self.kind in ("lineart", "strokes")
+    def uses_teacher(self) -> bool:
+        return self.teacher if self.teacher is not None else self.kind == "raw"
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,17 @@ class Patches:
 
 
 @dataclass(frozen=True)
+class Teacher:
+    """A model that makes targets (the seed used the authors' model this way)."""
+
+    model: str
+    constants: str | None = None  # released weights' normalisation: gan, mse, pencil1, pencil2, "MEAN,STD"
+    scale: float = 1.0
+    device: str = "auto"
+    input: str = "binarized"  # what the teacher sees: the preprocessed input ("binarized") or the "raw" image
+
+
+@dataclass(frozen=True)
 class Output:
     dir: str = "datasets/out"
     shard_samples: int = 500
@@ -101,6 +121,7 @@ class Recipe:
     effects: tuple[dict, ...] = tuple(DEFAULT_EFFECTS)
     validation: float = 0.1
     output: Output = Output()
+    teacher: Teacher | None = None
     base_dir: str = "."  # folder the relative paths are resolved against
 
     def resolve(self, path: str) -> Path:
@@ -209,7 +230,10 @@ def _source(c: _Checker, raw, path, index) -> SourceSpec:
         line_width=c.range2(raw.get("line_width", [1.5, 3.0]), f"{path}.line_width", 0.1, 64),
         limit=None if limit is None else c.number(limit, f"{path}.limit", 1, integer=True),
         redraw=c.boolean(raw.get("redraw", True), f"{path}.redraw"),
-        effects=None if raw.get("effects") is None else c.boolean(raw["effects"], f"{path}.effects"),
+        effects=(None if raw.get("effects") is None else
+                 _effects(c, raw["effects"], f"{path}.effects") if isinstance(raw["effects"], list) else
+                 c.boolean(raw["effects"], f"{path}.effects")),
+        teacher=None if raw.get("teacher") is None else c.boolean(raw["teacher"], f"{path}.teacher"),
     )
 
 
@@ -235,7 +259,7 @@ def parse_recipe(raw: Any, file: str | Path = "<recipe>", base_dir: str | Path |
     """Validate a recipe given as plain data (from YAML) and return a Recipe."""
     c = _Checker(file)
     top = c.mapping(raw, "", {"name", "seed", "sources", "preprocess", "geometry", "patches",
-                              "effects", "splits", "output"})
+                              "effects", "splits", "output", "teacher"})
     sources = top.get("sources")
     if not isinstance(sources, list) or not sources:
         c.fail("sources", "expected a non-empty list of sources")
@@ -294,6 +318,22 @@ def parse_recipe(raw: Any, file: str | Path = "<recipe>", base_dir: str | Path |
 
     splits = c.mapping(top.get("splits"), "splits", {"validation"})
     out = c.mapping(top.get("output"), "output", {"dir", "shard_samples"})
+    teacher = None
+    if top.get("teacher") is not None:
+        t = c.mapping(top["teacher"], "teacher", {"model", "constants", "scale", "device", "input"})
+        teacher = Teacher(
+            model=c.text(t.get("model"), "teacher.model"),
+            constants=None if t.get("constants") is None else c.text(str(t["constants"]), "teacher.constants"),
+            scale=c.number(t.get("scale", 1.0), "teacher.scale", 0.05, 4),
+            device=c.choice(t.get("device", "auto"), "teacher.device", ("auto", "cpu", "cuda")),
+            input=c.choice(t.get("input", "binarized"), "teacher.input", ("binarized", "raw")),
+        )
+    for i, spec in enumerate(specs):
+        if spec.uses_teacher and teacher is None:
+            c.fail(f"sources[{i}]", f"source {spec.name!r} makes its targets with a teacher: add a top-level "
+                                    "`teacher: {model: PATH}` (e.g. the authors' model_gan.pth)")
+        if spec.kind == "raw" and not spec.uses_teacher:
+            c.fail(f"sources[{i}].teacher", "a raw source has no target without the teacher")
     seed = top.get("seed", 0)
     return Recipe(
         name=c.text(top.get("name", Path(str(file)).stem), "name"),
@@ -308,6 +348,7 @@ def parse_recipe(raw: Any, file: str | Path = "<recipe>", base_dir: str | Path |
             dir=c.text(out.get("dir", f"datasets/{Path(str(file)).stem}"), "output.dir"),
             shard_samples=c.number(out.get("shard_samples", 500), "output.shard_samples", 1, integer=True),
         ),
+        teacher=teacher,
         base_dir=str(Path(base_dir) if base_dir is not None else Path(str(file)).resolve().parent),
     )
 

@@ -51,19 +51,30 @@ def _binarized(image: np.ndarray, spec: BinarizeSpec) -> np.ndarray:
     return binarize(image, spec.method, spec.threshold, spec.window, spec.k)
 
 
-def _rough_strength_range(recipe: Recipe) -> tuple[float, float]:
-    for spec in recipe.effects:
+def _rough_strength_range(recipe: Recipe, source) -> tuple[float, float]:
+    for spec in source.effect_specs(recipe.effects):
         if spec["name"] == "rough":
             return tuple(spec["strength"])
     return (0.25, 0.75)
 
 
-def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, bool]:
+def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
+                teacher=None) -> tuple[np.ndarray, np.ndarray, bool]:
     """Return (input, target, input_is_clean) at full size, preprocessed.
 
     ``input_is_clean`` says the rough-stroke effect still has to be applied to the input.
+    ``teacher`` (image -> image) makes the target for sources that use it.
     """
     pre = recipe.preprocess
+    spec = next(s for s in recipe.sources if s.name == item.source)
+    if spec.uses_teacher:
+        raw = load_grey(item.clean, pre.max_pixels)
+        inp = _binarized(raw, pre.input_binarize)
+        target = _binarized(teacher(raw if recipe.teacher.input == "raw" else inp), pre.target_binarize)
+        if pre.target_cleanup:
+            target = clean_target(target, pre.cleanup_at_load)
+        # lineart through a teacher keeps its clean input for the effects; raw frames are the input
+        return (raw if item.kind == "lineart" else inp), target, item.kind == "lineart"
     if item.kind == "strokes":
         drawing = _stroke_file(item.npz, item.npz_split)[item.npz_index]
         spec = next(s for s in recipe.sources if s.name == item.source)
@@ -71,7 +82,7 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator) -> t
         width = float(rng.uniform(*spec.line_width))
         target = render_polylines(lines, (spec.size, spec.size), widths=width)
         if spec.redraw:
-            strength = float(rng.uniform(*_rough_strength_range(recipe)))
+            strength = float(rng.uniform(*_rough_strength_range(recipe, spec)))
             inp = rough_from_polylines(lines, [width] * len(lines), target.shape, strength, rng, reference=target)
             is_clean = False
         else:
@@ -93,10 +104,15 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator) -> t
 class SampleMaker:
     """Makes the samples of source drawings under one recipe (one per worker process)."""
 
-    def __init__(self, recipe: Recipe):
+    def __init__(self, recipe: Recipe, teacher=None):
         self.recipe = recipe
-        self.pipeline = build_pipeline(list(recipe.effects))
-        self.pipeline_no_rough = build_pipeline([e for e in recipe.effects if e["name"] != "rough"])
+        self.teacher = teacher
+        # one effects pipeline per source (sources may override the recipe's list), with and
+        # without the rough-stroke effect (inputs that are already rough skip it)
+        self.pipelines = {}
+        for spec in recipe.sources:
+            specs = list(spec.effect_specs(recipe.effects))
+            self.pipelines[spec.name] = (build_pipeline(specs), build_pipeline([e for e in specs if e["name"] != "rough"]))
 
     def samples(self, item: SourceItem, stats: SourceStats) -> Iterator[dict]:
         """Yield WebDataset samples (``__key__``, ``input.png``, ``target.png``, ``json``).
@@ -105,10 +121,9 @@ class SampleMaker:
         """
         recipe, geo, pat = self.recipe, self.recipe.geometry, self.recipe.patches
         rng = np.random.default_rng(stable_seed(recipe.seed, item.id))
-        inp_full, tgt_full, input_is_clean = load_source(item, recipe, rng)
-        source_spec = next(s for s in recipe.sources if s.name == item.source)
-        apply_effects = source_spec.applies_effects
-        pipeline = self.pipeline if input_is_clean else self.pipeline_no_rough
+        inp_full, tgt_full, input_is_clean = load_source(item, recipe, rng, self.teacher)
+        with_rough, without_rough = self.pipelines[item.source]
+        pipeline = with_rough if input_is_clean else without_rough
         scaled: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
         def at_scale(s: float):
@@ -155,7 +170,7 @@ class SampleMaker:
                 inp = extract_patch(inp_s, matrix, pat.size, hflip, vflip)
                 center = [round(float(matrix[0, 2]), 2), round(float(matrix[1, 2]), 2)]
             applied: list[dict] = []
-            if apply_effects and pipeline.transforms:
+            if pipeline.transforms:
                 seed_pipeline(pipeline, stable_seed(recipe.seed, key, "effects"))
                 inp, applied = applied_effects(pipeline, inp)
             for a in applied:

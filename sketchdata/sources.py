@@ -34,6 +34,10 @@ class SourceItem:
     width: int = 0
     height: int = 0
     split: str = "train"
+    # what the split is decided by: the drawing's name relative to its source folder, so copies
+    # of one drawing made by several sources (the seed's clean + tone + noise + slur copies)
+    # share a split, and the split does not depend on where the data is mounted
+    drawing: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,14 +77,17 @@ def _rel_id(file: Path, root: Path) -> str:
 
 
 def _lineart(recipe, spec, skipped) -> list[SourceItem]:
+    """Clean line art (kind lineart) or raw images whose targets a teacher makes (kind raw):
+    either way one image file per drawing, kept in ``clean``."""
     items = []
     for entry in spec.paths:
         found = _expand(recipe, spec, entry, IMAGE_SUFFIXES)
         if not found:
             skipped.append(Skipped(str(recipe.resolve(entry)), "no image files found there"))
         for file, root in found:
-            items.append(SourceItem(id=f"{spec.name}-{_rel_id(file, root)}", kind="lineart", source=spec.name,
-                                    clean=str(file)))
+            rel = _rel_id(file, root)
+            items.append(SourceItem(id=f"{spec.name}-{rel}", kind=spec.kind, source=spec.name, clean=str(file),
+                                    drawing=rel))
     return items
 
 
@@ -115,8 +122,8 @@ def _pairs(recipe, spec, skipped) -> list[SourceItem]:
             pairs.append((rough, clean, key_safe(str(stem))))
         for stem, clean in clean_by_stem.items():
             skipped.append(Skipped(str(clean), f"no rough image named {stem}.* in {rough_dir}"))
-    return [SourceItem(id=f"{spec.name}-{key}", kind="pairs", source=spec.name, clean=str(c), rough=str(r))
-            for r, c, key in pairs]
+    return [SourceItem(id=f"{spec.name}-{key}", kind="pairs", source=spec.name, clean=str(c), rough=str(r),
+                       drawing=key) for r, c, key in pairs]
 
 
 def _strokes(recipe, spec, skipped) -> list[SourceItem]:
@@ -131,15 +138,16 @@ def _strokes(recipe, spec, skipped) -> list[SourceItem]:
             count = len(drawings) if spec.limit is None else min(spec.limit, len(drawings))
             stem = _rel_id(file, root)
             for i in range(count):
+                drawing = f"{stem}-{key_safe(spec.npz_split)}-{i:06d}"
                 items.append(SourceItem(
-                    id=f"{spec.name}-{stem}-{key_safe(spec.npz_split)}-{i:06d}", kind="strokes", source=spec.name,
-                    npz=str(file), npz_split=spec.npz_split, npz_index=i, width=spec.size, height=spec.size))
+                    id=f"{spec.name}-{drawing}", kind="strokes", source=spec.name, npz=str(file),
+                    npz_split=spec.npz_split, npz_index=i, width=spec.size, height=spec.size, drawing=drawing))
     return items
 
 
-def split_of(item_id: str, seed: int, validation: float) -> float:
-    """A number in [0, 1) fixed by the drawing's id and the recipe seed."""
-    return (zlib.crc32(f"{seed}:{item_id}".encode()) & 0xFFFFFFFF) / 2**32
+def split_of(drawing: str, seed: int) -> float:
+    """A number in [0, 1) fixed by the drawing and the recipe seed; below `validation` -> validation."""
+    return (zlib.crc32(f"{seed}:{drawing}".encode()) & 0xFFFFFFFF) / 2**32
 
 
 def collect_sources(recipe: Recipe) -> tuple[list[SourceItem], list[Skipped]]:
@@ -147,7 +155,7 @@ def collect_sources(recipe: Recipe) -> tuple[list[SourceItem], list[Skipped]]:
     skipped: list[Skipped] = []
     items: list[SourceItem] = []
     for spec in recipe.sources:
-        items += {"lineart": _lineart, "pairs": _pairs, "strokes": _strokes}[spec.kind](recipe, spec, skipped)
+        items += {"lineart": _lineart, "raw": _lineart, "pairs": _pairs, "strokes": _strokes}[spec.kind](recipe, spec, skipped)
     seen: set[str] = set()
     sized: list[SourceItem] = []
     for item in sorted(items, key=lambda it: it.id):
@@ -168,9 +176,10 @@ def collect_sources(recipe: Recipe) -> tuple[list[SourceItem], list[Skipped]]:
             item = SourceItem(**{**item.__dict__, "width": w, "height": h})
         sized.append(item)
     # split by drawing, never by patch; with validation > 0 keep at least one drawing there
-    scores = [split_of(it.id, recipe.seed, recipe.validation) for it in sized]
+    scores = [split_of(it.drawing, recipe.seed) for it in sized]
     val = {i for i, s in enumerate(scores) if s < recipe.validation}
-    if recipe.validation > 0 and not val and len(sized) >= 2:
-        val = {min(range(len(sized)), key=lambda i: scores[i])}
+    if recipe.validation > 0 and not val and len({it.drawing for it in sized}) >= 2:
+        lowest = min(scores)
+        val = {i for i, sc in enumerate(scores) if sc == lowest}
     final = [SourceItem(**{**it.__dict__, "split": "validation" if i in val else "train"}) for i, it in enumerate(sized)]
     return final, skipped

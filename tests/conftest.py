@@ -60,3 +60,30 @@ def quickstart_dataset(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("quickstart")
     build_dataset(load_recipe(ROOT / "recipes" / "quickstart.yaml"), out, workers=2)
     return out
+
+
+def calibrated_model():
+    """A small network whose output really varies with the input (random weights, batch-norm
+    statistics measured on drawings, a strong last layer): enough to test the machinery."""
+    import torch
+
+    from sketchtrain.model import SimplifyNet, model_config
+
+    torch.manual_seed(0)
+    model = SimplifyNet(model_config("sixteenth"))
+    drawings = torch.from_numpy(np.stack([procedural_line_art((96, 96), np.random.default_rng(i)) for i in range(8)]))
+    model.train()
+    with torch.no_grad():
+        for _ in range(4):
+            model(drawings[:, None])
+        model.blocks[-1][0].weight *= 20
+    return model.eval()
+
+
+
+def save_model_checkpoint(path: Path, model) -> Path:
+    from sketchtrain.checkpoint import save_checkpoint
+
+    save_checkpoint(path, {"model": model.config.to_dict(), "state_dict": model.state_dict(), "step": 0,
+                           "args": {}, "metrics": {}})
+    return path

@@ -9,36 +9,18 @@ from typer.testing import CliRunner
 
 from sketchdata.imageio import load_grey, save_png
 from sketchdata.lineart import procedural_line_art
-from sketchtrain.checkpoint import save_checkpoint
 from sketchtrain.cli import app
 from sketchtrain.inference import Simplifier, load_model
 from sketchtrain.metrics import score
-from sketchtrain.model import SimplifyNet, fold_batchnorm, model_config, released_sequential
+from sketchtrain.model import fold_batchnorm, released_sequential
+from conftest import calibrated_model, save_model_checkpoint
 
 runner = CliRunner()
 
 
-def calibrated_model() -> SimplifyNet:
-    """A small network whose output really varies with the input (random weights, batch-norm
-    statistics measured on drawings, a strong last layer): enough to test the machinery."""
-    torch.manual_seed(0)
-    model = SimplifyNet(model_config("sixteenth"))
-    drawings = torch.from_numpy(np.stack([procedural_line_art((96, 96), np.random.default_rng(i)) for i in range(8)]))
-    model.train()
-    with torch.no_grad():
-        for _ in range(4):
-            model(drawings[:, None])
-        model.blocks[-1][0].weight *= 20
-    return model.eval()
-
-
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("model") / "tiny.pt"
-    model = calibrated_model()
-    save_checkpoint(path, {"model": model.config.to_dict(), "state_dict": model.state_dict(), "step": 0,
-                           "args": {}, "metrics": {}})
-    return path
+    return save_model_checkpoint(tmp_path_factory.mktemp("model") / "tiny.pt", calibrated_model())
 
 
 @pytest.fixture(scope="module")
