@@ -145,7 +145,8 @@ def build_shard(plan: ShardPlan, out_dir: Path) -> dict:
                     for sample in maker.samples(item, stats):
                         writer.write(sample)
                 except BadInput as exc:
-                    skipped.append({"path": item.rough or item.clean or item.npz, "id": item.id, "reason": str(exc)})
+                    skipped.append({"path": item.rough or item.clean or item.npz or item.id, "id": item.id,
+                                    "reason": str(exc)})
                 if events is not None:
                     events.put((1, stats.samples - before))
             writer.close()

@@ -17,7 +17,7 @@ import yaml
 from .binarize import BINARIZE_METHODS
 from .effects import DEFAULT_EFFECTS, EFFECTS
 
-SOURCE_KINDS = ("lineart", "pairs", "strokes", "raw")
+SOURCE_KINDS = ("lineart", "pairs", "strokes", "raw", "procedural")
 
 
 class RecipeError(ValueError):
@@ -45,7 +45,8 @@ class SourceSpec:
     clean: str | None = None
     csv: str | None = None  # pairs: CSV with columns rough,clean (the authors' trainer format)
     npz_split: str = "train"  # strokes: which array of the .npz
-    size: int = 512  # strokes: rendered canvas side
+    size: int = 512  # strokes / procedural: canvas side
+    count: int = 0  # procedural: how many drawings to generate
     line_width: tuple[float, float] = (1.5, 3.0)  # strokes: width range in pixels
     limit: int | None = None  # strokes: at most this many drawings per file
     redraw: bool = True  # strokes: make the rough input by redrawing the strokes themselves
@@ -57,7 +58,7 @@ class SourceSpec:
     def effect_specs(self, recipe_effects: tuple[dict, ...]) -> tuple[dict, ...]:
         if isinstance(self.effects, tuple):
             return self.effects
-        on = self.effects if self.effects is not None else self.kind in ("lineart", "strokes")
+        on = self.effects if self.effects is not None else self.kind in ("lineart", "strokes", "procedural")
         return recipe_effects if on else ()
 
     @property
@@ -215,6 +216,9 @@ def _source(c: _Checker, raw, path, index) -> SourceSpec:
     if kind == "pairs":
         if raw.get("csv") is None and (raw.get("rough") is None or raw.get("clean") is None):
             c.fail(path, "a pairs source needs either `csv:` or both `rough:` and `clean:` folders")
+    elif kind == "procedural":
+        if not isinstance(raw.get("count"), int) or raw["count"] < 1:
+            c.fail(f"{path}.count", f"a procedural source needs count >= 1, got {raw.get('count')!r}")
     elif not paths:
         c.fail(f"{path}.paths", f"a {kind} source needs at least one path")
     limit = raw.get("limit")
@@ -229,6 +233,7 @@ def _source(c: _Checker, raw, path, index) -> SourceSpec:
         size=c.number(raw.get("size", 512), f"{path}.size", 16, 8192, integer=True),
         line_width=c.range2(raw.get("line_width", [1.5, 3.0]), f"{path}.line_width", 0.1, 64),
         limit=None if limit is None else c.number(limit, f"{path}.limit", 1, integer=True),
+        count=int(raw.get("count", 0)),
         redraw=c.boolean(raw.get("redraw", True), f"{path}.redraw"),
         effects=(None if raw.get("effects") is None else
                  _effects(c, raw["effects"], f"{path}.effects") if isinstance(raw["effects"], list) else

@@ -22,6 +22,7 @@ from .imageio import BadInput, encode_png, load_grey
 from .recipe import BinarizeSpec, Recipe
 from .sources import SourceItem
 from .strokes import fit_polylines, load_stroke3, stroke3_to_polylines
+from .lineart import LineArtStyle, procedural_line_art
 from .render import render_polylines
 
 
@@ -87,6 +88,13 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
             is_clean = False
         else:
             inp, is_clean = target, True
+    elif item.kind == "procedural":
+        # each drawing its own density and line weight, from a generator seeded by its name
+        draw_rng = np.random.default_rng(stable_seed(recipe.seed, item.id, "drawing"))
+        style = LineArtStyle(density=float(draw_rng.uniform(0.6, 1.6)),
+                             width_range=tuple(sorted(draw_rng.uniform(0.9, 4.5, 2))), hatching=float(draw_rng.uniform(0.2, 0.8)))
+        target = _binarized(procedural_line_art((spec.size, spec.size), draw_rng, style), pre.target_binarize)
+        inp, is_clean = target, True
     elif item.kind == "lineart":
         target = _binarized(load_grey(item.clean, pre.max_pixels), pre.target_binarize)
         inp, is_clean = target, True
@@ -99,6 +107,14 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
     if pre.target_cleanup:
         target = clean_target(target, pre.cleanup_at_load)
     return inp, target, is_clean
+
+
+def _provenance(item: SourceItem) -> str:
+    if item.kind == "procedural":
+        return f"procedural:{item.id}"
+    if item.kind == "strokes":
+        return f"{item.npz}#{item.npz_split}[{item.npz_index}]"
+    return item.rough or item.clean
 
 
 class SampleMaker:
@@ -177,7 +193,7 @@ class SampleMaker:
                 stats.effects[a["name"]] = stats.effects.get(a["name"], 0) + 1
             stats.samples += 1
             meta = {
-                "key": key, "source_id": item.id, "source": item.rough or item.clean or f"{item.npz}#{item.npz_split}[{item.npz_index}]",
+                "key": key, "source_id": item.id, "source": _provenance(item),
                 "kind": item.kind, "split": item.split, "scale": scale, "angle": round(angle, 3),
                 "hflip": hflip, "vflip": vflip, "origin": center, "size": list(tgt.shape),
                 "effects": [{"name": a["name"], "strength": round(float(a["strength"]), 4)} for a in applied],

@@ -154,3 +154,42 @@ def score(
     except (BadInput, ValueError) as exc:
         _fail(str(exc))
     print(json.dumps(result, indent=1))
+
+
+@app.command()
+def evaluate(
+    model: Path = typer.Argument(..., help="Checkpoint or released weights."),
+    data: Path = typer.Argument(..., help="Dataset folder (validation split) or a folder with rough/ and clean/."),
+    out: Path = typer.Option(Path("eval"), "--out", "-o", help="Report folder (summary.json, per_image.csv, report.html)."),
+    tol_px: Optional[float] = typer.Option(None, "--tol-px", help="Tolerance in pixels (default 1)."),
+    tol_permille: Optional[float] = typer.Option(None, "--tol-permille", help="Tolerance in thousandths of the long edge."),
+    split: str = typer.Option("validation", help="Which split of a dataset."),
+    max_samples: Optional[int] = typer.Option(None, help="Evaluate at most this many pairs."),
+    no_baselines: bool = typer.Option(False, "--no-baselines", help="Score the model only."),
+    scale: float = typer.Option(1.0, help="Run the model at this scale."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+):
+    """Score a model and the baselines with the benchmark metrics; table, JSON/CSV and an HTML report."""
+    from rich.table import Table
+
+    from sketchdata.dataset import DatasetError
+    from sketchdata.imageio import BadInput
+    from .checkpoint import CheckpointError
+    from .evaluate import EvalOptions, EvaluationError, evaluate as evaluate_fn, summary_table_rows
+
+    if tol_px is None and tol_permille is None:
+        tol_px = 1.0
+    options = EvalOptions(tol_px=tol_px, tol_permille=tol_permille, split=split, max_samples=max_samples,
+                          baselines=not no_baselines, scale=scale)
+    try:
+        report = evaluate_fn(model, data, out, options)
+    except (EvaluationError, DatasetError, CheckpointError, BadInput, ValueError) as exc:
+        _fail(str(exc))
+    table = Table(title=f"{report.count} pairs, tolerance {report.tolerance}")
+    for col in ("method", "P", "R", "F", "Chamfer", "Hausdorff", "MSE", "PSNR", "SSIM"):
+        table.add_column(col, justify="left" if col == "method" else "right", no_wrap=col == "method")
+    for row in summary_table_rows(report):
+        table.add_row(*row)
+    if not quiet:
+        console.print(table)
+    console.print(f"report: {Path(report.out_dir) / 'report.html'}")
