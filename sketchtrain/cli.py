@@ -193,3 +193,25 @@ def evaluate(
     if not quiet:
         console.print(table)
     console.print(f"report: {Path(report.out_dir) / 'report.html'}")
+
+
+@app.command()
+def sheet(
+    model: Path = typer.Argument(..., help="Checkpoint or released weights."),
+    inputs: list[Path] = typer.Argument(..., help="Real rough sketches (files or folders), no ground truth needed."),
+    out: Path = typer.Option(Path("sheet.png"), "--out", "-o"),
+    scale: float = typer.Option(1.0, help="Run the model at this scale."),
+    constants: Optional[str] = typer.Option(None, help="Released weights' normalisation (see simplify)."),
+):
+    """Side-by-side sheet: input | model | Otsu threshold | Sauvola, one row per sketch."""
+    from sketchdata.imageio import BadInput
+    from .checkpoint import CheckpointError
+    from .sheet import comparison_sheet
+
+    try:
+        result = comparison_sheet(model, inputs, out, scale, constants=constants)
+    except (BadInput, CheckpointError, ValueError) as exc:
+        _fail(str(exc))
+    for s in result["skipped"]:
+        err_console.print(f"[yellow]skipped[/] {s['path']}: {s['reason']}")
+    console.print(f"wrote {out}: {result['rows']} rows ({' | '.join(result['columns'])})")
