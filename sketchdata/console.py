@@ -10,20 +10,18 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 err_console = Console(stderr=True, soft_wrap=True)
 
 
-class BuildProgress:
-    """An ``on_event`` callback for build_dataset that draws a bar with images/s and samples/s."""
+class ProgressCallback:
+    """Base for ``on_event(kind, data)`` callbacks that draw one rich progress bar on stderr
+    (used as a context manager; ``quiet`` disables the bar)."""
 
-    def __init__(self, quiet: bool = False):
+    def __init__(self, count_label: str, info_field: str, quiet: bool = False):
         self.quiet = quiet
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} images"),
-            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-            disable=quiet, transient=False, console=Console(stderr=True),
-        )
         self.task = None
-        self.samples = 0
-        self.images = 0
-        self.start = time.perf_counter()
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn(count_label),
+            TextColumn("{task.fields[%s]}" % info_field), TimeElapsedColumn(), TimeRemainingColumn(),
+            disable=quiet, console=Console(stderr=True, soft_wrap=True),
+        )
 
     def __enter__(self):
         self.progress.__enter__()
@@ -31,6 +29,16 @@ class BuildProgress:
 
     def __exit__(self, *exc):
         self.progress.__exit__(*exc)
+
+
+class BuildProgress(ProgressCallback):
+    """An ``on_event`` callback for build_dataset that draws a bar with images/s and samples/s."""
+
+    def __init__(self, quiet: bool = False):
+        super().__init__("{task.completed}/{task.total} images", "rate", quiet)
+        self.samples = 0
+        self.images = 0
+        self.start = time.perf_counter()
 
     def __call__(self, kind: str, data: dict) -> None:
         if kind == "plan":

@@ -90,7 +90,7 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
             inp, is_clean = target, True
     elif item.kind == "procedural":
         # each drawing its own density and line weight, from a generator seeded by its name
-        draw_rng = np.random.default_rng(stable_seed(recipe.seed, item.id, "drawing"))
+        draw_rng = np.random.default_rng(stable_seed(recipe.seed, item.drawing, "drawing"))
         style = LineArtStyle(density=float(draw_rng.uniform(0.6, 1.6)),
                              width_range=tuple(sorted(draw_rng.uniform(0.9, 4.5, 2))), hatching=float(draw_rng.uniform(0.2, 0.8)))
         target = _binarized(procedural_line_art((spec.size, spec.size), draw_rng, style), pre.target_binarize)

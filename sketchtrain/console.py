@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from sketchdata.console import ProgressCallback, err_console
 
-err_console = Console(stderr=True, soft_wrap=True)
+__all__ = ["FitProgress", "err_console"]
 
 
-class FitProgress:
+class FitProgress(ProgressCallback):
     """An ``on_event`` callback for fit()."""
 
     def __init__(self, quiet: bool = False):
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("step {task.completed}/{task.total}"),
-            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-            disable=quiet, console=Console(stderr=True, soft_wrap=True),
-        )
-        self.quiet = quiet
-        self.task = None
+        super().__init__("step {task.completed}/{task.total}", "info", quiet)
         self.val = ""
-
-    def __enter__(self):
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self.progress.__exit__(*exc)
 
     def __call__(self, kind: str, data: dict) -> None:
         if kind == "start":

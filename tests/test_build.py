@@ -169,3 +169,25 @@ def test_stroke3_source_renders_and_redraws(tmp_path):
     _, inp, tgt, meta = next(iter_samples(shard_paths(report.out_dir, "train")))
     assert meta["kind"] == "strokes" and "sheep.npz#train" in meta["source"]
     assert not np.array_equal(inp, tgt)
+
+
+def test_procedural_sources_need_no_files_and_copies_share_drawings(tmp_path):
+    write_recipe(tmp_path, sources=[
+        {"kind": "procedural", "name": "plain", "count": 3, "size": 96, "effects": []},
+        {"kind": "procedural", "name": "noisy", "count": 3, "size": 96, "effects": [{"name": "random", "strength": 0.5}]},
+    ], geometry={"scales": [1.0]}, patches={"mode": "whole"}, splits={"validation": 0.0})
+    report = build_dataset(load_recipe(tmp_path / "recipe.yaml"))
+    samples = {m["source_id"]: (inp, tgt) for _, inp, tgt, m in iter_samples(shard_paths(report.out_dir, "train"))}
+    assert len(samples) == 6
+    for i in range(3):
+        plain_in, plain_tgt = samples[f"plain-{i:06d}"]
+        noisy_in, noisy_tgt = samples[f"noisy-{i:06d}"]
+        assert np.array_equal(plain_tgt, noisy_tgt)  # the same drawing
+        assert not np.array_equal(plain_in, noisy_in)  # treated differently
+
+
+def test_procedural_source_needs_a_count(tmp_path):
+    from sketchdata.recipe import RecipeError, parse_recipe
+
+    with pytest.raises(RecipeError, match=r"sources\[0\].count"):
+        parse_recipe({"sources": [{"kind": "procedural"}]}, "r.yaml", tmp_path)
