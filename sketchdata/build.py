@@ -9,6 +9,7 @@ sorted source list alone, so ``--part I/N`` on N machines splits one plan withou
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import multiprocessing as mp
@@ -94,6 +95,16 @@ _WORKER: dict = {}
 _HOST = "".join(ch if ch.isalnum() or ch == "-" else "_" for ch in platform.node()) or "host"
 
 
+def _process_alive(pid: str) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
 def remove_stale_temporaries(out_dir: Path) -> int:
     """Delete this host's temporary shard files whose writing process is gone (a killed build).
 
@@ -102,14 +113,8 @@ def remove_stale_temporaries(out_dir: Path) -> int:
     """
     removed = 0
     for tmp in out_dir.glob(f".*.tar.{_HOST}.*.tmp"):
-        pid = tmp.name.rsplit(".", 2)[-2]
-        try:
-            os.kill(int(pid), 0)
-            continue  # still being written by a live process
-        except (ProcessLookupError, ValueError):
-            pass
-        except PermissionError:
-            continue
+        if _process_alive(tmp.name.rsplit(".", 2)[-2]):
+            continue  # still being written
         tmp.unlink(missing_ok=True)
         removed += 1
     return removed
@@ -304,11 +309,9 @@ def build_dataset(
         with ctx.Pool(workers, initializer=_init_worker, initargs=(recipe, events, workers)) as pool:
             pending = [pool.apply_async(_run_in_process, (plan, out)) for plan in todo]
             while pending:
-                try:
+                with contextlib.suppress(queue.Empty):
                     images, samples = events.get(timeout=0.2)
                     emit("image", {"images": images, "samples": samples})
-                except queue.Empty:
-                    pass
                 for res in [r for r in pending if r.ready()]:
                     pending.remove(res)
                     record = res.get()  # re-raises a worker's unexpected error here

@@ -13,7 +13,7 @@ from .recipe import Recipe, Teacher
 
 
 class TeacherError(RuntimeError):
-    pass
+    """The teacher model cannot be loaded; the message says why."""
 
 
 def load_teacher(spec: Teacher, recipe: Recipe, threads: int = 0) -> Callable[[np.ndarray], np.ndarray]:

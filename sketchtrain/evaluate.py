@@ -33,7 +33,7 @@ METRIC_KEYS = ("precision", "recall", "f", "chamfer", "hausdorff", "mse", "psnr"
 
 
 class EvaluationError(RuntimeError):
-    pass
+    """Nothing to evaluate (no pairs found); the message says what was expected."""
 
 
 @dataclass

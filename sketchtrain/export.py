@@ -19,7 +19,7 @@ from .inference import load_model
 
 
 class ExportError(RuntimeError):
-    pass
+    """Export failed or the exported model does not match PyTorch."""
 
 
 def _probe(size: tuple[int, int] = (96, 128), seed: int = 0) -> torch.Tensor:

@@ -43,3 +43,15 @@ def test_evaluate_a_rough_clean_folder(tmp_path):
     summary = json.loads((tmp_path / "e" / "summary.json").read_text())
     assert summary["count"] == 2 and list(summary["summary"]) == ["model"]
     assert "10/1000 of the long edge" in summary["tolerance"]
+
+
+def test_sheet_on_sketches_without_ground_truth(tmp_path):
+    for i in range(2):
+        save_png(tmp_path / "sketches" / f"s{i}.png", procedural_line_art((60, 70), np.random.default_rng(i)))
+    (tmp_path / "sketches" / "bad.png").write_text("x")
+    ckpt = save_model_checkpoint(tmp_path / "m.pt", calibrated_model())
+    result = CliRunner().invoke(app, ["sheet", str(ckpt), str(tmp_path / "sketches"), "-o", str(tmp_path / "s.png")])
+    assert result.exit_code == 0, result.output
+    assert "2 rows" in result.output and "bad.png" in result.output
+    from sketchdata.imageio import load_grey
+    assert load_grey(tmp_path / "s.png").shape[1] > 4 * 300  # four columns
