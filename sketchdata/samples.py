@@ -78,7 +78,6 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
         return (raw if item.kind == "lineart" else inp), target, item.kind == "lineart"
     if item.kind == "strokes":
         drawing = _stroke_file(item.npz, item.npz_split)[item.npz_index]
-        spec = next(s for s in recipe.sources if s.name == item.source)
         lines = fit_polylines(stroke3_to_polylines(drawing), spec.size)
         width = float(rng.uniform(*spec.line_width))
         target = render_polylines(lines, (spec.size, spec.size), widths=width)
@@ -92,7 +91,8 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
         # each drawing its own density and line weight, from a generator seeded by its name
         draw_rng = np.random.default_rng(stable_seed(recipe.seed, item.drawing, "drawing"))
         style = LineArtStyle(density=float(draw_rng.uniform(0.6, 1.6)),
-                             width_range=tuple(sorted(draw_rng.uniform(0.9, 4.5, 2))), hatching=float(draw_rng.uniform(0.2, 0.8)))
+                             width_range=tuple(sorted(draw_rng.uniform(0.9, 4.5, 2))),
+                             hatching=float(draw_rng.uniform(0.2, 0.8)))
         target = _binarized(procedural_line_art((spec.size, spec.size), draw_rng, style), pre.target_binarize)
         inp, is_clean = target, True
     elif item.kind == "lineart":
