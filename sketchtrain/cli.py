@@ -35,6 +35,7 @@ def fit(
     crop: int = typer.Option(0, help="Random crop side (multiple of 8); 0 = the stored patch size."),
     optimizer: str = typer.Option("adadelta", help="adadelta (paper) | adam."),
     lr: Optional[float] = typer.Option(None, help="Learning rate (adadelta 1.0, adam 1e-3 by default)."),
+    lr_schedule: str = typer.Option("constant", help="constant | cosine (decays to 0 at --steps)."),
     loss: str = typer.Option("authors", help="authors: exp(-H)+0.5 | paper: alpha exp(-H)+beta, white=1 | mse."),
     precision: str = typer.Option("bf16", help="bf16 (autocast) | fp32."),
     val_every: int = typer.Option(100, help="Validate (and draw pictures) every N steps."),
@@ -57,7 +58,7 @@ def fit(
     from sketchdata.dataset import DatasetError
 
     cfg = FitConfig(dataset=str(shards), out=str(out), variant=variant, steps=steps, batch=batch, crop=crop,
-                    optimizer=optimizer, lr=lr, loss=loss, precision=precision, val_every=val_every,
+                    optimizer=optimizer, lr=lr, lr_schedule=lr_schedule, loss=loss, precision=precision, val_every=val_every,
                     val_samples=val_samples, image_every=image_every, ckpt_every=ckpt_every,
                     epoch_batches=epoch_batches, workers=workers, threads=threads, seed=seed, device=device,
                     init=str(init) if init else None, resume=resume)

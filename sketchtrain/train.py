@@ -44,6 +44,7 @@ class FitConfig:
     crop: int = 0  # 0: train on the stored patch size
     optimizer: str = "adadelta"  # or "adam"
     lr: float | None = None  # adadelta: 1.0, adam: 1e-3
+    lr_schedule: str = "constant"  # or "cosine": decay to 0 at --steps (a function of the step: resumable)
     loss: str = "authors"  # paper | authors | mse
     precision: str = "bf16"  # bf16 | fp32
     val_every: int = 100
@@ -66,6 +67,8 @@ class FitConfig:
             raise ValueError(f"--optimizer must be adadelta or adam, got {self.optimizer!r}")
         if self.loss not in LOSS_KINDS:
             raise ValueError(f"--loss must be one of {', '.join(LOSS_KINDS)}, got {self.loss!r}")
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError(f"--lr-schedule must be constant or cosine, got {self.lr_schedule!r}")
         if self.precision not in ("bf16", "fp32"):
             raise ValueError(f"--precision must be bf16 or fp32, got {self.precision!r}")
         if self.crop and self.crop % 8:
@@ -106,6 +109,13 @@ def _measure_normalisation(shards: list[str], samples: int) -> tuple[float, floa
         n += inp.size
     mean = total / max(n, 1)
     return mean, math.sqrt(max(total_sq / max(n, 1) - mean * mean, 1e-8))
+
+
+def _learning_rate(cfg: FitConfig, base: float, step: int) -> float:
+    """The rate for the step about to be taken (cosine: half a cosine from base to 0)."""
+    if cfg.lr_schedule == "cosine":
+        return base * 0.5 * (1.0 + math.cos(math.pi * min(step, cfg.steps) / cfg.steps))
+    return base
 
 
 def _make_optimizer(cfg: FitConfig, params) -> torch.optim.Optimizer:
@@ -236,7 +246,8 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
         resume_data = load_checkpoint(last)
         saved_args = resume_data["args"]
         # the data stream, model and loss must be the ones the run started with
-        for key in ("variant", "batch", "crop", "loss", "seed", "epoch_batches", "optimizer", "precision"):
+        for key in ("variant", "batch", "crop", "loss", "seed", "epoch_batches", "optimizer", "precision",
+                    "lr", "lr_schedule"):
             if saved_args.get(key) != getattr(cfg, key):
                 raise ValueError(f"--resume: {key} was {saved_args.get(key)!r} in {last}, now {getattr(cfg, key)!r}")
     elif info.is_main and (out / "last.pt").exists():
@@ -260,6 +271,7 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
             model.norm_std.fill_(init_norm[1])
     model.to(device)
     optimizer = _make_optimizer(cfg, model.parameters())
+    base_lr = optimizer.param_groups[0]["lr"]
     step = 0
     best = None
     if resume_data is not None:
@@ -333,6 +345,8 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
                 raise TrainingStopped(message)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
+            for group in optimizer.param_groups:
+                group["lr"] = _learning_rate(cfg, base_lr, step)
             optimizer.step()
             loss_value = loss.item()
             step += 1

@@ -122,3 +122,15 @@ def test_tampered_or_foreign_checkpoints_are_refused(tmp_path):
     torch.save({"0.weight": torch.zeros(1)}, tmp_path / "foreign.pt")
     with pytest.raises(CheckpointError, match="not a sketchtrain checkpoint"):
         load_checkpoint(tmp_path / "foreign.pt")
+
+
+def test_cosine_schedule_is_a_function_of_the_step():
+    from sketchtrain.train import _learning_rate
+
+    cfg = FitConfig(dataset="d", out="o", steps=100, lr_schedule="cosine")
+    assert _learning_rate(cfg, 1e-3, 0) == pytest.approx(1e-3)
+    assert _learning_rate(cfg, 1e-3, 50) == pytest.approx(5e-4)
+    assert _learning_rate(cfg, 1e-3, 100) == pytest.approx(0.0, abs=1e-12)
+    assert _learning_rate(FitConfig(dataset="d", out="o", steps=100), 1e-3, 70) == 1e-3
+    with pytest.raises(ValueError, match="lr-schedule"):
+        FitConfig(dataset="d", out="o", lr_schedule="step").validate()
