@@ -13,6 +13,17 @@ from sketchdata.preview import grid
 COLOURS = [(200, 90, 30), (40, 40, 220), (40, 160, 40), (150, 40, 150), (30, 160, 200)]  # BGR
 
 
+def smoothed(series: list[tuple[float, float]], window: int | None = None) -> list[tuple[float, float]]:
+    """Running mean of a noisy (x, y) series (window: about 1/50 of its length by default)."""
+    if len(series) < 3:
+        return series
+    window = window or max(1, len(series) // 50)
+    ys = np.array([y for _, y in series], np.float64)
+    kernel = np.ones(window) / window
+    padded = np.concatenate([np.full(window - 1, ys[0]), ys])
+    return list(zip([x for x, _ in series], np.convolve(padded, kernel, mode="valid").tolist()))
+
+
 def line_chart(series: dict[str, list[tuple[float, float]]], path: str | Path, title: str = "",
                y_label: str = "loss", log_y: bool = True, size: tuple[int, int] = (900, 520)) -> None:
     """Write a PNG line chart of named (x, y) series."""

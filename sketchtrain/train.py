@@ -27,7 +27,7 @@ from .distributed import (DistInfo, all_reduce_sum, average_buffers, barrier, br
                           shutdown, weights_digest)
 from .lossmap import LOSS_KINDS, LossMapConfig, weighted_mse
 from .model import VARIANTS, ModelConfig, SimplifyNet, model_config, unfold_into
-from .plots import line_chart, progression_sheet
+from .plots import line_chart, progression_sheet, smoothed
 
 
 class TrainingStopped(RuntimeError):
@@ -310,7 +310,8 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
             if val:
                 log.add({"kind": "val", "step": step, **val})
                 emit("val", {"step": step, **val})
-            line_chart({"train loss": log.series("train", "loss"), "validation loss": log.series("val", "loss")},
+            line_chart({"train loss (running mean)": smoothed(log.series("train", "loss")),
+                        "validation loss": log.series("val", "loss")},
                        out / "loss.png", title=f"{cfg.variant} / {cfg.loss} loss / {cfg.optimizer}")
             if examples and (cfg.image_every == 0):
                 _progression(model, examples, device, cfg.precision, out / "progress" / f"step-{step:07d}.png")
