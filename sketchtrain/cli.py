@@ -186,13 +186,13 @@ def evaluate(
         report = evaluate_fn(model, data, out, options)
     except (EvaluationError, DatasetError, CheckpointError, BadInput, ValueError) as exc:
         _fail(str(exc))
-    table = Table(title=f"{report.count} pairs, tolerance {report.tolerance}")
-    for col in ("method", "P", "R", "F", "Chamfer", "Hausdorff", "MSE", "PSNR", "SSIM"):
-        table.add_column(col, justify="left" if col == "method" else "right", no_wrap=col == "method")
+    table = Table(title=f"{report.count} pairs, tolerance {report.tolerance}", padding=(0, 1))
+    for col in ("method", "P", "R", "F", "Chamfer", "Hausd.", "MSE", "PSNR", "SSIM"):
+        table.add_column(col, justify="left" if col == "method" else "right", no_wrap=True)
     for row in summary_table_rows(report):
         table.add_row(*row)
-    if not quiet:
-        console.print(table)
+    if not quiet:  # never squeeze numbers into "0.…" on narrow or piped output
+        Console(width=max(console.width, 110)).print(table)
     console.print(f"report: {Path(report.out_dir) / 'report.html'}")
 
 

@@ -165,7 +165,9 @@ def summary_table_rows(report: EvalReport) -> list[list[str]]:
     rows = []
     for method, s in sorted(report.summary.items(), key=lambda kv: -kv[1].get("f", 0)):
         name = method if method != "threshold_best" else f"threshold_best ({report.threshold_best_level})"
-        rows.append([name] + [f"{s[k]:.4f}" if k in s and np.isfinite(s[k]) else "-" for k in METRIC_KEYS])
+        digits = {"chamfer": 4, "hausdorff": 3, "mse": 4, "psnr": 2}
+        rows.append([name] + [f"{s[k]:.{digits.get(k, 3)}f}" if k in s and np.isfinite(s[k]) else "-"
+                              for k in METRIC_KEYS])
     return rows
 
 
