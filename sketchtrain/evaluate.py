@@ -199,7 +199,7 @@ def render_html(report: EvalReport, model_info: dict, data: str, options: EvalOp
 <style>body{{font-family:sans-serif;margin:2em;max-width:1200px}} table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}} td:first-child{{text-align:left}}
 .card{{display:inline-block;vertical-align:top;margin:8px;padding:8px;border:1px solid #ddd}}
-figure{{display:inline-block;margin:2px;text-align:center}} img{{width:180px;image-rendering:pixelated;border:1px solid #eee}}</style>
+figure{{display:inline-block;margin:2px;text-align:center}} img{{width:180px;border:1px solid #eee}}</style>
 </head><body><h1>Evaluation</h1>
 <p>data: <code>{esc(data)}</code> ({report.count} pairs); model: <code>{esc(json.dumps(model_info, default=str))}</code>;
 tolerance {esc(report.tolerance)}; {report.seconds:.1f} s.</p>
