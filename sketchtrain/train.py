@@ -201,10 +201,16 @@ def _progression(model, examples, device, precision, path: Path) -> None:
     progression_sheet(rows, path)
 
 
-def _init_weights(model: SimplifyNet, init: str) -> tuple[float, float] | None:
-    """Load starting weights; returns the normalisation that goes with them, if any."""
+def _init_weights(model: SimplifyNet, init: str) -> tuple[float, float]:
+    """Load starting weights; returns the normalisation that goes with them.
+
+    Our checkpoint: its state dict. The authors' released weights: the convolutions take them
+    and batch norms start as identities; their normalisation constants come from the file name
+    (model_gan.pth -> gan), as in `simplify`.
+    """
     from .checkpoint import read_file
-    from .released import is_released_layout, released_to_sequential
+    from .inference import load_model
+    from .released import is_released_layout
 
     data = read_file(init)
     if data.get("format") is not None:
@@ -212,8 +218,11 @@ def _init_weights(model: SimplifyNet, init: str) -> tuple[float, float] | None:
         model.load_state_dict(ckpt["state_dict"])
         return ckpt["model"]["norm_mean"], ckpt["model"]["norm_std"]
     if is_released_layout(data):
-        unfold_into(model, released_to_sequential(data, model.config.width, source=init))
-        return None
+        folded, _ = load_model(init)
+        if abs(folded.config.width - model.config.width) > 1e-9:
+            raise ValueError(f"{init} has width {folded.config.width:g}; pass --variant for that width")
+        unfold_into(model, folded.layers)
+        return float(folded.norm_mean), float(folded.norm_std)
     raise ValueError(f"{init}: neither a sketchtrain checkpoint nor the authors' released layout")
 
 
@@ -264,7 +273,7 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
     model = SimplifyNet(config)
     if cfg.init and resume_data is None:
         init_norm = _init_weights(model, cfg.init)
-        if init_norm is not None:
+        if init_norm is not None:  # weights only make sense with the normalisation they were trained with
             config = replace(config, norm_mean=init_norm[0], norm_std=init_norm[1])
             model.config = config
             model.norm_mean.fill_(init_norm[0])

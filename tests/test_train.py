@@ -134,3 +134,17 @@ def test_cosine_schedule_is_a_function_of_the_step():
     assert _learning_rate(FitConfig(dataset="d", out="o", steps=100), 1e-3, 70) == 1e-3
     with pytest.raises(ValueError, match="lr-schedule"):
         FitConfig(dataset="d", out="o", lr_schedule="step").validate()
+
+
+def test_fine_tuning_starts_from_released_weights_with_their_constants(shards, tmp_path):
+    from sketchtrain.model import released_sequential
+
+    torch.manual_seed(5)
+    torch.save(released_sequential(1 / 16).state_dict(), tmp_path / "model_mse.pth")
+    result = fit(FitConfig(dataset=str(shards), out=str(tmp_path / "ft"), steps=2, init=str(tmp_path / "model_mse.pth"),
+                           **FAST))
+    ckpt = load_checkpoint(tmp_path / "ft" / "last.pt")
+    assert result.step == 2 and ckpt["model"]["norm_mean"] == pytest.approx(0.9664423107454593)
+    with pytest.raises(ValueError, match="width"):
+        fit(FitConfig(dataset=str(shards), out=str(tmp_path / "ft2"), steps=2, init=str(tmp_path / "model_mse.pth"),
+                      **{**FAST, "variant": "eighth"}))
