@@ -26,7 +26,7 @@ from sketchdata.imageio import BadInput, atomic_write_bytes, list_images, load_g
 
 from .baselines import BASELINES, fixed_threshold
 from .inference import Simplifier, load_model
-from .metrics import score
+from .metrics import score, stroke_scores, to_luma8
 
 SWEEP = tuple(round(v, 2) for v in np.linspace(0.1, 0.9, 17))
 METRIC_KEYS = ("precision", "recall", "f", "chamfer", "hausdorff", "mse", "psnr", "ssim")
@@ -114,9 +114,10 @@ def evaluate(model_path: str | Path, data: str | Path, out_dir: str | Path,
             s = score(outputs[method], clean, options.tol_px, options.tol_permille)
             tolerance = s["tolerance"]
             row["scores"][method] = {k: s.get(k) for k in METRIC_KEYS} | {"blank": s["blank"]}
-        if options.baselines:
+        if options.baselines:  # stroke metrics only: the sweep needs F, not SSIM 17 times
+            clean8 = to_luma8(clean)
             for level in SWEEP:
-                s = score(fixed_threshold(level)(rough), clean, options.tol_px, options.tol_permille)
+                s = stroke_scores(to_luma8(fixed_threshold(level)(rough)), clean8, options.tol_px, options.tol_permille)
                 sweep_f[level].append(0.0 if s["blank"] else s["f"])
         for kind, image in (("input", rough), ("target", clean), ("model", outputs["model"])):
             save_png(out / "images" / f"{index:05d}_{kind}.png", image)
