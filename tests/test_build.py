@@ -191,3 +191,15 @@ def test_procedural_source_needs_a_count(tmp_path):
 
     with pytest.raises(RecipeError, match=r"sources\[0\].count"):
         parse_recipe({"sources": [{"kind": "procedural"}]}, "r.yaml", tmp_path)
+
+
+SHEEP = Path(__file__).resolve().parents[2] / "shared" / "data" / "strokes" / "aaron_sheep.npz"
+
+
+@pytest.mark.skipif(not SHEEP.exists(), reason="shared/data/strokes/aaron_sheep.npz is not beside this checkout")
+def test_sheep_recipe_reads_the_real_stroke_file():
+    from sketchdata.sources import collect_sources
+
+    items, skipped = collect_sources(load_recipe(Path(__file__).resolve().parents[1] / "recipes" / "sheep.yaml"))
+    assert len(items) == 400 and not skipped
+    assert {it.split for it in items} == {"train", "validation"}
