@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -26,7 +24,7 @@ import torch
 from sketchdata.lineart import procedural_line_art
 from sketchtrain.inference import Simplifier, load_model
 from sketchtrain.metrics import score
-from sketchtrain.model import FoldedNet, SimplifyNet, fold_batchnorm, forward_flops, model_config
+from sketchtrain.model import SimplifyNet, fold_batchnorm, forward_flops, model_config
 
 
 def matmul_rate() -> float:

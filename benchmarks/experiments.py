@@ -22,8 +22,6 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
 from sketchdata.build import build_dataset
 from sketchdata.dataset import iter_samples, shard_paths
 from sketchdata.imageio import save_png

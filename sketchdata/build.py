@@ -17,7 +17,7 @@ import os
 import platform
 import queue
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -181,10 +181,6 @@ class _DirectEvents:
         self.emit("image", {"images": event[0], "samples": event[1]})
 
 
-def _run_in_process(plan: ShardPlan, out_dir: Path) -> dict:
-    return build_shard(plan, out_dir)
-
-
 # ---------------------------------------------------------------------------- manifest
 def _versions() -> dict:
     import albumentations
@@ -307,7 +303,7 @@ def build_dataset(
         ctx = mp.get_context("spawn") if spawn else mp.get_context()
         events = ctx.Queue()
         with ctx.Pool(workers, initializer=_init_worker, initargs=(recipe, events, workers)) as pool:
-            pending = [pool.apply_async(_run_in_process, (plan, out)) for plan in todo]
+            pending = [pool.apply_async(build_shard, (plan, out)) for plan in todo]
             while pending:
                 with contextlib.suppress(queue.Empty):
                     images, samples = events.get(timeout=0.2)

@@ -53,14 +53,26 @@ def shard_paths(dataset: str | Path, split: str) -> list[str]:
     return [str(p) for p in paths]
 
 
-def iter_samples(paths: list[str]) -> Iterator[tuple[str, np.ndarray, np.ndarray, dict]]:
+def _raw_samples(paths: list[str]):
+    # a plain in-order reader of every listed shard, even inside a multi-process job
+    return wds.DataPipeline(wds.SimpleShardList(list(paths)), wds.tarfile_to_samples())
+
+
+def count_samples(paths: list[str]) -> int:
+    """Number of samples in the shards (reads the tars, decodes no image)."""
+    return sum(1 for _ in _raw_samples(paths))
+
+
+def iter_samples(paths: list[str], only: set[int] | None = None) -> Iterator[tuple[str, np.ndarray, np.ndarray, dict]]:
     """Yield (key, input, target, meta) from shards in order; images float32 in [0, 1].
 
-    A sample missing ``input.png`` or ``target.png`` raises BadInput naming its key and shard.
+    ``only``: decode and yield just the samples at these positions (the rest are skipped
+    without decoding). A sample missing ``input.png`` or ``target.png`` raises BadInput naming
+    its key and shard.
     """
-    # a plain in-order reader of every listed shard, even inside a multi-process job
-    dataset = wds.DataPipeline(wds.SimpleShardList(list(paths)), wds.tarfile_to_samples())
-    for sample in dataset:
+    for index, sample in enumerate(_raw_samples(paths)):
+        if only is not None and index not in only:
+            continue
         key, url = sample.get("__key__"), sample.get("__url__")
         for field in ("input.png", "target.png"):
             if field not in sample:

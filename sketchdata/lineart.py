@@ -59,7 +59,6 @@ def _ellipse(center, a, b, angle, n=120) -> Polyline:
 
 def _curve(start: np.ndarray, length: float, rng: np.random.Generator) -> Polyline:
     """A chain of 1-3 smoothly joined cubic Bezier segments."""
-    pts = [start]
     direction = rng.uniform(0, 2 * np.pi)
     segments = []
     p0 = start
@@ -71,7 +70,6 @@ def _curve(start: np.ndarray, length: float, rng: np.random.Generator) -> Polyli
         p2 = p0 + 2 * step / 3 + rng.normal(0, length / 8, 2)
         segments.append(bezier(np.stack([p0, p1, p2, p3]), 48))
         p0 = p3
-    del pts
     return np.concatenate(segments)
 
 

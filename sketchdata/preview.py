@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .dataset import iter_samples, read_manifest, shard_paths
+from .dataset import count_samples, iter_samples, read_manifest, shard_paths
 from .effects import EFFECTS
 from .imageio import save_png
 
@@ -40,10 +40,10 @@ def contact_sheet(dataset: str | Path, out: str | Path, count: int = 12, split: 
     paths = shard_paths(dataset, split)
     if not paths:
         raise ValueError(f"{dataset}: no {split} shards")
-    samples = [(inp, tgt) for _, inp, tgt, _ in iter_samples(paths)]
+    total = count_samples(paths)
     rng = np.random.default_rng(seed)
-    chosen = rng.choice(len(samples), size=min(count, len(samples)), replace=False)
-    pairs = [samples[i] for i in sorted(chosen)]
+    chosen = {int(i) for i in rng.choice(total, size=min(count, total), replace=False)}
+    pairs = [(inp, tgt) for _, inp, tgt, _ in iter_samples(paths, only=chosen)]  # decode the chosen only
     rows = []
     for k in range(0, len(pairs), columns):
         row = []

@@ -8,7 +8,7 @@ a recipe works from any current directory. See README "Recipes" for every field.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 

@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from sketchdata.dataset import iter_samples, shard_paths
-from sketchdata.imageio import BadInput, atomic_write_bytes, list_images, load_grey, save_png
+from sketchdata.imageio import atomic_write_bytes, list_images, load_grey, save_png
 
 from .baselines import BASELINES, fixed_threshold
 from .inference import Simplifier, load_model

@@ -14,7 +14,7 @@ import re
 import torch
 from torch import nn
 
-from .model import FoldedNet, ModelConfig, RELEASED_NORMALISATION, layer_plan, released_sequential
+from .model import FoldedNet, ModelConfig, RELEASED_NORMALISATION, released_sequential
 
 _KEY = re.compile(r"^(?P<prefix>.*?)(?P<index>\d+)\.(?P<param>weight|bias)$")
 

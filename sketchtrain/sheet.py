@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from sketchdata.binarize import otsu, sauvola
 from sketchdata.imageio import BadInput, load_grey, save_png
 from sketchdata.preview import grid

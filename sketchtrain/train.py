@@ -312,7 +312,6 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
         })
 
     def validate_and_report():
-        nonlocal best
         average_buffers(model, info)
         val = evaluate_loss(model, val_shards, cfg, loss_cfg, device, info) if val_shards else {}
         if info.is_main:

@@ -1,6 +1,4 @@
 import hashlib
-import io
-import json
 import os
 import signal
 import subprocess

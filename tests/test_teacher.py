@@ -1,7 +1,5 @@
 """A recipe may name a teacher model that makes the targets (the seed's cases 1-5)."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
