@@ -12,16 +12,18 @@ STEPS=${DEMO_STEPS:-300}
 $BIN/sketchdata build --recipe recipes/quickstart.yaml --workers 2
 $BIN/sketchdata preview datasets/quickstart -o $OUT/dataset_preview.png
 
-RESUME=""; [ -f runs/quickstart/last.pt ] && RESUME="--resume"
-$BIN/sketchtrain fit datasets/quickstart -o runs/quickstart --variant eighth --steps "$STEPS" --batch 16 \
-    --crop 128 --optimizer adam --lr 2e-3 --val-every 100 --ckpt-every 100 $RESUME
+RUN=runs/demo
+RESUME=""; [ -f $RUN/last.pt ] && RESUME="--resume"
+$BIN/sketchtrain fit datasets/quickstart -o $RUN --variant eighth --steps "$STEPS" --batch 16 --crop 128 \
+    --optimizer adam --lr 2e-3 --lr-schedule cosine --loss mse --paper-weight 3 \
+    --val-every 100 --ckpt-every 100 $RESUME
 
 # rough versions of the bundled drawings (rough/ + clean/ pairs), then the model on them
 $BIN/sketchdata augment --noise rough --strength 0.5 samples/lineart $OUT/pairs
-$BIN/sketchtrain simplify runs/quickstart/best.pt $OUT/pairs/rough -o $OUT/simplified -q
-$BIN/sketchtrain evaluate runs/quickstart/best.pt $OUT/pairs -o $OUT/report
+$BIN/sketchtrain simplify $RUN/best.pt $OUT/pairs/rough -o $OUT/simplified -q
+$BIN/sketchtrain evaluate $RUN/best.pt $OUT/pairs -o $OUT/report
 if [ -d ../shared/data/rough ]; then   # real rough sketches, when this checkout has them
-  $BIN/sketchtrain sheet runs/quickstart/best.pt ../shared/data/rough -o $OUT/real_sketches.png
+  $BIN/sketchtrain sheet $RUN/best.pt ../shared/data/rough -o $OUT/real_sketches.png
 fi
 echo
-echo "Demo finished. Open $OUT/report/report.html (and $OUT/dataset_preview.png, runs/quickstart/loss.png)."
+echo "Demo finished. Open $OUT/report/report.html (and $OUT/dataset_preview.png, $RUN/loss.png)."

@@ -56,7 +56,7 @@ def _rough_strength_range(recipe: Recipe, source) -> tuple[float, float]:
     for spec in source.effect_specs(recipe.effects):
         if spec["name"] == "rough":
             return tuple(spec["strength"])
-    return (0.25, 0.75)
+    return (0.35, 0.9)
 
 
 def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,

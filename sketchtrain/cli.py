@@ -13,6 +13,7 @@ from .console import FitProgress, err_console
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Train, evaluate and run rough-sketch simplification networks.")
 console = Console(soft_wrap=True)
+VIEWS_HELP = "Test-time augmentation: average 1, 2, 4 or 8 rotated/mirrored views (that many times slower)."
 
 
 @app.callback()
@@ -36,7 +37,10 @@ def fit(
     optimizer: str = typer.Option("adadelta", help="adadelta (paper) | adam."),
     lr: Optional[float] = typer.Option(None, help="Learning rate (adadelta 1.0, adam 1e-3 by default)."),
     lr_schedule: str = typer.Option("constant", help="constant | cosine (decays to 0 at --steps)."),
-    loss: str = typer.Option("authors", help="authors: exp(-H)+0.5 | paper: alpha exp(-H)+beta, white=1 | mse."),
+    loss: str = typer.Option("authors", help="authors: exp(-H)+0.5 | paper: alpha exp(-H)+beta, white=1 | mse | "
+                             "bce (cross-entropy on logits)."),
+    paper_weight: float = typer.Option(1.0, help="Weight of paper pixels relative to ink; 3 makes the "
+                                       "benchmarks' stroke level (191) the 50% ink decision."),
     precision: str = typer.Option("bf16", help="bf16 (autocast) | fp32."),
     val_every: int = typer.Option(100, help="Validate (and draw pictures) every N steps."),
     val_samples: int = typer.Option(256, help="Validation samples per evaluation."),
@@ -58,7 +62,8 @@ def fit(
     from sketchdata.dataset import DatasetError
 
     cfg = FitConfig(dataset=str(shards), out=str(out), variant=variant, steps=steps, batch=batch, crop=crop,
-                    optimizer=optimizer, lr=lr, lr_schedule=lr_schedule, loss=loss, precision=precision, val_every=val_every,
+                    optimizer=optimizer, lr=lr, lr_schedule=lr_schedule, loss=loss,
+                    paper_weight=paper_weight, precision=precision, val_every=val_every,
                     val_samples=val_samples, image_every=image_every, ckpt_every=ckpt_every,
                     epoch_batches=epoch_batches, workers=workers, threads=threads, seed=seed, device=device,
                     init=str(init) if init else None, resume=resume)
@@ -92,6 +97,7 @@ def simplify(
     tile: int = typer.Option(768, help="Tile side for large images (multiple of 8)."),
     margin: int = typer.Option(128, help="Context around each tile (multiple of 8)."),
     tile_pixels: int = typer.Option(1024 * 1024, help="Images above this many pixels run in tiles."),
+    views: int = typer.Option(1, help=VIEWS_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
     """Simplify rough sketches of any size (bounded memory), optionally binarised and as SVG."""
@@ -99,7 +105,7 @@ def simplify(
     from .simplify import SimplifyOptions, simplify_paths
 
     options = SimplifyOptions(scale=scale, binarize=binarize, threshold=threshold, svg=svg, precision=precision,
-                              device=device, tile=tile, margin=margin, tile_pixels=tile_pixels, constants=constants)
+                              device=device, tile=tile, margin=margin, tile_pixels=tile_pixels, constants=constants, views=views)
 
     def show(record: dict) -> None:
         if "reason" in record:
@@ -168,6 +174,7 @@ def evaluate(
     max_samples: Optional[int] = typer.Option(None, help="Evaluate at most this many pairs."),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="Score the model only."),
     scale: float = typer.Option(1.0, help="Run the model at this scale."),
+    views: int = typer.Option(1, help=VIEWS_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
     """Score a model and the baselines with the benchmark metrics; table, JSON/CSV and an HTML report."""
@@ -181,7 +188,7 @@ def evaluate(
     if tol_px is None and tol_permille is None:
         tol_px = 1.0
     options = EvalOptions(tol_px=tol_px, tol_permille=tol_permille, split=split, max_samples=max_samples,
-                          baselines=not no_baselines, scale=scale)
+                          baselines=not no_baselines, scale=scale, views=views)
     try:
         report = evaluate_fn(model, data, out, options)
     except (EvaluationError, DatasetError, CheckpointError, BadInput, ValueError) as exc:

@@ -45,6 +45,7 @@ class EvalOptions:
     baselines: bool = True
     scale: float = 1.0
     precision: str = "auto"
+    views: int = 1  # test-time augmentation views (see inference.Simplifier)
     report_images: int = 6  # best and worst cases shown with pictures
 
 
@@ -99,7 +100,7 @@ def evaluate(model_path: str | Path, data: str | Path, out_dir: str | Path,
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
     model, info = load_model(model_path)
-    runner = Simplifier(model, precision=options.precision)
+    runner = Simplifier(model, precision=options.precision, views=options.views)
     methods: dict[str, Callable[[np.ndarray], np.ndarray]] = {"model": lambda img: runner.simplify(img, options.scale)}
     if options.baselines:
         methods.update(BASELINES)
@@ -147,7 +148,9 @@ def evaluate(model_path: str | Path, data: str | Path, out_dir: str | Path,
 def _write_outputs(report: EvalReport, model_info: dict, data: str, options: EvalOptions) -> None:
     out = Path(report.out_dir)
     payload = {"data": data, "model": model_info, "count": report.count, "tolerance": report.tolerance,
-               "threshold_best_level": report.threshold_best_level, "summary": report.summary,
+               "threshold_best_level": report.threshold_best_level,
+               "options": {"scale": options.scale, "views": options.views, "split": options.split},
+               "summary": report.summary,
                "per_image": report.per_image, "seconds": report.seconds,
                "note": "benchmark metrics (Yan et al. 2020) as in sketchtrain.metrics; alpha composited over white"}
     atomic_write_bytes(out / "summary.json", json.dumps(payload, indent=1, default=float).encode())

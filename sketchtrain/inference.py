@@ -85,6 +85,7 @@ class Simplifier:
     margin: int = 128  # context on each side of a tile (multiple of 8)
     blend: int = 16  # cross-fade width between neighbouring tile centres
     threads: int = 0
+    views: int = 1  # test-time augmentation: 1, 2, 4 or 8 rotated/flipped views, outputs averaged
 
     def __post_init__(self):
         if self.device == "auto":
@@ -93,6 +94,8 @@ class Simplifier:
             self.precision = "bf16" if (self.device == "cuda" or cpu_has_bf16()) else "fp32"
         if self.precision not in ("bf16", "fp32"):
             raise ValueError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
+        if self.views not in TTA_VIEWS:
+            raise ValueError(f"views must be one of {', '.join(map(str, TTA_VIEWS))}, got {self.views}")
         for name in ("tile", "margin"):
             if getattr(self, name) % 8:
                 raise ValueError(f"{name} must be a multiple of 8, got {getattr(self, name)}")
@@ -163,13 +166,27 @@ class Simplifier:
         if scale != 1.0:
             size = (max(8, int(round(w * scale))), max(8, int(round(h * scale))))
             work = cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-        if work.shape[0] * work.shape[1] > self.tile_pixels:
-            result = self.run_tiled(work)
-        else:
-            result = self.run_padded(work)
+        run = self.run_tiled if work.shape[0] * work.shape[1] > self.tile_pixels else self.run_padded
+        result = np.zeros(work.shape, np.float32)
+        for turns, flip in _dihedral_views(self.views):
+            view = np.rot90(work[:, ::-1] if flip else work, turns)
+            back = np.rot90(run(np.ascontiguousarray(view)), -turns)
+            result += back[:, ::-1] if flip else back
+        result /= self.views
         if scale != 1.0:
             result = cv2.resize(result, (w, h), interpolation=cv2.INTER_CUBIC)
         return np.clip(result, 0, 1).astype(np.float32)
+
+
+TTA_VIEWS = (1, 2, 4, 8)
+
+
+def _dihedral_views(views: int) -> list[tuple[int, bool]]:
+    """(quarter turns, mirrored) for each view: 1 = as is, 2 = + mirror, 4 = + half turns, 8 = all.
+
+    Why: the network is not exactly rotation/mirror invariant; averaging the views removes part
+    of its orientation-dependent error (at ``views`` times the cost)."""
+    return [(0, False), (0, True), (2, False), (2, True), (1, False), (1, True), (3, False), (3, True)][:views]
 
 
 def _ramp(n: int, fade_start: bool, fade_end: bool, blend: int) -> np.ndarray:

@@ -91,12 +91,14 @@ class SimplifyNet(nn.Module):
         self.register_buffer("norm_mean", torch.tensor(float(config.norm_mean)), persistent=True)
         self.register_buffer("norm_std", torch.tensor(float(config.norm_std)), persistent=True)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, logits: bool = False) -> torch.Tensor:
+        """The clean image, or with ``logits=True`` the values before the sigmoid (for losses
+        such as BCE that are stable only on logits)."""
         check_input(x)
         x = (x - self.norm_mean) / self.norm_std
         for block in self.blocks:
             x = block(x)
-        return torch.sigmoid(x)
+        return x if logits else torch.sigmoid(x)
 
 
 class FoldedNet(nn.Module):

@@ -31,6 +31,7 @@ class SimplifyOptions:
     tile: int = 768
     margin: int = 128
     tile_pixels: int = 1024 * 1024
+    views: int = 1  # test-time augmentation (1, 2, 4, 8 rotated/mirrored views averaged)
     max_pixels: int = 200_000_000
     constants: str | None = None
 
@@ -58,7 +59,7 @@ def simplify_paths(model_path: str | Path, inputs: list[str | Path], out_dir: st
     """Simplify every image under ``inputs`` into ``out_dir`` (see module doc)."""
     model, info = load_model(model_path, options.constants)
     runner = Simplifier(model, device=options.device, precision=options.precision, tile=options.tile,
-                        margin=options.margin, tile_pixels=options.tile_pixels)
+                        margin=options.margin, tile_pixels=options.tile_pixels, views=options.views)
     out_dir = Path(out_dir)
     report = SimplifyReport()
     for src, rel in collect_inputs(inputs):

@@ -25,7 +25,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .data import dataset_shards, manifest_fingerprint, train_batches, validation_batches
 from .distributed import (DistInfo, all_reduce_sum, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)
-from .lossmap import LOSS_KINDS, LossMapConfig, weighted_mse
+from .lossmap import LOGIT_LOSSES, LOSS_KINDS, LossMapConfig, pixel_loss
 from .model import VARIANTS, ModelConfig, SimplifyNet, model_config, unfold_into
 from .plots import line_chart, progression_sheet, smoothed
 
@@ -45,7 +45,8 @@ class FitConfig:
     optimizer: str = "adadelta"  # or "adam"
     lr: float | None = None  # adadelta: 1.0, adam: 1e-3
     lr_schedule: str = "constant"  # or "cosine": decay to 0 at --steps (a function of the step: resumable)
-    loss: str = "authors"  # paper | authors | mse
+    loss: str = "authors"  # paper | authors | mse | bce
+    paper_weight: float = 1.0  # weight of paper (white) target pixels relative to ink (lossmap.paper_balance)
     precision: str = "bf16"  # bf16 | fp32
     val_every: int = 100
     val_samples: int = 256
@@ -67,6 +68,8 @@ class FitConfig:
             raise ValueError(f"--optimizer must be adadelta or adam, got {self.optimizer!r}")
         if self.loss not in LOSS_KINDS:
             raise ValueError(f"--loss must be one of {', '.join(LOSS_KINDS)}, got {self.loss!r}")
+        if not self.paper_weight > 0:
+            raise ValueError(f"--paper-weight must be > 0, got {self.paper_weight}")
         if self.lr_schedule not in ("constant", "cosine"):
             raise ValueError(f"--lr-schedule must be constant or cosine, got {self.lr_schedule!r}")
         if self.precision not in ("bf16", "fp32"):
@@ -163,10 +166,11 @@ def evaluate_loss(model, shards, cfg: FitConfig, loss_cfg: LossMapConfig, device
     for inp, tgt, weights in validation_batches(shards, cfg.batch, cfg.crop, loss_cfg, per_rank):
         inp, tgt, weights = inp.to(device), tgt.to(device), weights.to(device)
         with _autocast(device, cfg.precision):
-            pred = model(inp)
+            out = model(inp, logits=cfg.loss in LOGIT_LOSSES)
+        pred = torch.sigmoid(out.float()) if cfg.loss in LOGIT_LOSSES else out.float()
         n = inp.shape[0]
-        totals[0] += float(weighted_mse(pred, tgt, weights)) * n
-        totals[1] += float(((pred.float() - tgt) ** 2).mean()) * n
+        totals[0] += float(pixel_loss(cfg.loss, out, tgt, weights, cfg.paper_weight)) * n
+        totals[1] += float(((pred - tgt) ** 2).mean()) * n
         totals[2] += n
     model.train()
     loss_sum, mse_sum, count = all_reduce_sum(totals, info)
@@ -255,9 +259,9 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
         resume_data = load_checkpoint(last)
         saved_args = resume_data["args"]
         # the data stream, model and loss must be the ones the run started with
-        for key in ("variant", "batch", "crop", "loss", "seed", "epoch_batches", "optimizer", "precision",
+        for key in ("variant", "batch", "crop", "loss", "paper_weight", "seed", "epoch_batches", "optimizer", "precision",
                     "lr", "lr_schedule"):
-            if saved_args.get(key) != getattr(cfg, key):
+            if saved_args.get(key, getattr(FitConfig, key, None)) != getattr(cfg, key):
                 raise ValueError(f"--resume: {key} was {saved_args.get(key)!r} in {last}, now {getattr(cfg, key)!r}")
     elif info.is_main and (out / "last.pt").exists():
         raise FileExistsError(f"{out} already holds a run (last.pt): pass --resume to continue it, or another --out")
@@ -318,9 +322,10 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
             if val:
                 log.add({"kind": "val", "step": step, **val})
                 emit("val", {"step": step, **val})
+            weight_note = f" (paper x{cfg.paper_weight:g})" if cfg.paper_weight != 1.0 else ""
             line_chart({"train loss (running mean)": smoothed(log.series("train", "loss")),
                         "validation loss": log.series("val", "loss")},
-                       out / "loss.png", title=f"{cfg.variant} / {cfg.loss} loss / {cfg.optimizer}")
+                       out / "loss.png", title=f"{cfg.variant} / {cfg.loss} loss{weight_note} / {cfg.optimizer}")
             if examples and (cfg.image_every == 0):
                 _progression(model, examples, device, cfg.precision, out / "progress" / f"step-{step:07d}.png")
         return val
@@ -342,8 +347,8 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
                                                info.rank, cfg.epoch_batches, cfg.workers, skip):
             inp, tgt, weights = inp.to(device), tgt.to(device), weights.to(device)
             with _autocast(device, cfg.precision):
-                pred = train_model(inp)
-            loss = weighted_mse(pred, tgt, weights)
+                out_batch = train_model(inp, logits=cfg.loss in LOGIT_LOSSES)
+            loss = pixel_loss(cfg.loss, out_batch, tgt, weights, cfg.paper_weight)
             if broadcast_flag(not torch.isfinite(loss).item(), info):
                 message = (f"loss became {loss.item()} at step {step + 1}; stopped. The last good checkpoint is "
                            f"{out / 'last.pt'} (step {step - step % cfg.ckpt_every if step else 0}); try "

@@ -50,6 +50,28 @@ def test_scale_control_runs_smaller_and_returns_full_size(runner_fp32):
     assert half.shape == full.shape and not np.allclose(half, full, atol=1e-3)
 
 
+@pytest.mark.parametrize("views", [2, 8])
+def test_test_time_views_average_the_mapped_back_outputs(checkpoint, views):
+    """Each view is a rotation/mirror of the input; its output is mapped back before averaging,
+    so a non-square image comes back aligned, and the mean equals the views done by hand."""
+    model, _ = load_model(checkpoint)
+    plain = Simplifier(model, precision="fp32", tile_pixels=10**9)
+    tta = Simplifier(model, precision="fp32", tile_pixels=10**9, views=views)
+    image = procedural_line_art((64, 96), np.random.default_rng(4))
+    by_hand = []
+    for turns in range(4 if views == 8 else 1):
+        for mirrored in (False, True):
+            view = np.rot90(image[:, ::-1] if mirrored else image, turns)
+            back = np.rot90(plain.simplify(np.ascontiguousarray(view)), -turns)
+            by_hand.append(back[:, ::-1] if mirrored else back)
+    got = tta.simplify(image)
+    assert got.shape == image.shape
+    assert np.abs(got - np.mean(by_hand, 0)).max() < 1e-5
+    assert np.abs(got - plain.simplify(image)).max() > 1e-4  # the views really differ
+    with pytest.raises(ValueError, match="views"):
+        Simplifier(model, views=3)
+
+
 def test_cli_walks_folders_keeps_names_and_reports_bad_files(checkpoint, tmp_path):
     src = tmp_path / "in"
     save_png(src / "a.png", procedural_line_art((40, 56), np.random.default_rng(4)))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from sketchtrain.lossmap import LossMapConfig, local_histogram_value, loss_map, weighted_mse
+from sketchtrain.lossmap import LossMapConfig, local_histogram_value, loss_map, pixel_loss, weighted_mse
 
 
 def reference_loss_map(image: np.ndarray, kind: str, d_h=2, b_h=10, alpha=6.0, beta=-2.0) -> np.ndarray:
@@ -51,3 +51,29 @@ def test_rare_pixels_weigh_more_and_mse_is_plain():
 def test_bad_config_fails_at_construction():
     with pytest.raises(ValueError, match="loss kind"):
         LossMapConfig(kind="l1")
+
+
+@pytest.mark.parametrize("kind", ["mse", "bce"])
+def test_paper_weight_moves_the_optimum_to_the_stroke_decision(kind):
+    """Half the pixels ink (0), half paper (1), one output value for all of them: the best
+    output is w(1-p) / (p + w(1-p)) = 0.5 for w = 1 and 0.75 (= 191/255, the benchmarks' stroke
+    level) for w = 3, worked out by hand for p = 0.5; found here by a fine search."""
+    target = torch.tensor([0.0, 1.0]).reshape(1, 1, 1, 2)
+    weights = torch.ones_like(target)
+    levels = torch.linspace(0.01, 0.99, 981)
+    for paper_weight, expected in ((1.0, 0.5), (3.0, 0.75)):
+        losses = []
+        for y in levels:
+            out = torch.full_like(target, float(y))
+            if kind == "bce":
+                out = torch.logit(out)
+            losses.append(float(pixel_loss(kind, out, target, weights, paper_weight)))
+        assert float(levels[int(np.argmin(losses))]) == pytest.approx(expected, abs=0.002)
+
+
+def test_bce_is_cross_entropy_of_the_sigmoid_of_the_logits():
+    logits = torch.tensor([[-3.0, 0.0, 2.0]]).reshape(1, 1, 1, 3)
+    target = torch.tensor([[0.0, 1.0, 0.4]]).reshape(1, 1, 1, 3)
+    p = torch.sigmoid(logits)
+    by_hand = -(target * torch.log(p) + (1 - target) * torch.log(1 - p)).mean()
+    assert float(pixel_loss("bce", logits, target, torch.ones_like(target))) == pytest.approx(float(by_hand), rel=1e-6)

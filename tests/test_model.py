@@ -18,6 +18,7 @@ def test_every_variant_shape_range_and_gradients(variant):
     x = torch.rand(2, 1, 40, 48)
     y = model(x)
     assert y.shape == x.shape and torch.isfinite(y).all() and 0 <= y.min() and y.max() <= 1
+    assert torch.allclose(torch.sigmoid(model(x, logits=True)), y)
     y.mean().backward()
     for name, p in model.named_parameters():
         assert p.grad is not None and torch.isfinite(p.grad).all(), name

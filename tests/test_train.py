@@ -44,6 +44,17 @@ def test_training_lowers_validation_loss_and_writes_its_artifacts(shards, tmp_pa
     assert model(torch.ones(1, 1, 16, 16)).shape == (1, 1, 16, 16)
 
 
+def test_cross_entropy_with_paper_weight_trains_on_logits(shards, tmp_path):
+    cfg = FitConfig(dataset=str(shards), out=str(tmp_path / "run"), steps=30, optimizer="adam", lr=3e-3,
+                    loss="bce", paper_weight=3.0, **{**FAST, "val_every": 15})
+    result = fit(cfg)
+    mse = [h["mse"] for h in result.history if h["kind"] == "val"]
+    assert mse[-1] < 0.8 * mse[0], mse
+    assert load_checkpoint(tmp_path / "run" / "last.pt")["args"]["paper_weight"] == 3.0
+    with pytest.raises(ValueError, match="paper_weight was 3.0"):
+        fit(FitConfig(dataset=str(shards), out=str(tmp_path / "run"), steps=40, resume=True, loss="bce", **FAST))
+
+
 def test_killed_and_resumed_run_matches_an_uninterrupted_one(shards, tmp_path):
     straight = fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=14, **FAST))
     fit(FitConfig(dataset=str(shards), out=str(tmp_path / "b"), steps=10, **FAST))

@@ -24,7 +24,7 @@ _NAME_OF_CLASS = {cls.__name__: name for name, cls in EFFECTS.items()}
 
 # A realistic default mix (see README "Effects"): always rough, sometimes slur/tone, often scan noise.
 DEFAULT_EFFECTS: list[dict] = [
-    {"name": "rough", "p": 1.0, "strength": [0.25, 0.75]},
+    {"name": "rough", "p": 1.0, "strength": [0.35, 0.9]},
     {"name": "slur", "p": 0.2, "strength": [0.1, 0.4]},
     {"name": "tone", "p": 0.15, "strength": [0.2, 0.6]},
     {"name": "random", "p": 0.5, "strength": [0.05, 0.4]},

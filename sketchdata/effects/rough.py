@@ -71,7 +71,11 @@ def redraw_strokes(
     seg_len = i1 - i0
     idx = _ragged_index(offsets[owner] + i0, seg_len)
     pass_of_point = np.repeat(np.arange(len(owner)), seg_len)
-    shift = rng.normal(0, 0.4 + 2.2 * s, (len(owner), 2))[pass_of_point]
+    # each pass lands off the line, but an inker draws the clean line through the middle of
+    # the passes: shifts are centred per stroke, so the target is where the passes agree
+    pass_shift = rng.normal(0, 0.4 + 2.2 * s, (len(owner), 2))
+    mean_shift = np.stack([np.bincount(owner, pass_shift[:, k]) for k in (0, 1)], 1) / passes[:, None]
+    shift = (pass_shift - mean_shift[owner])[pass_of_point]
     wobble = smooth_noise_1d(len(idx), rng.uniform(6, 20), rng) * (0.3 + 1.6 * s)
     drawn = points[idx] + shift + normals[idx] * wobble[:, None]
     # overshoot: push each pass's end points outward along its tangent
