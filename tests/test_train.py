@@ -70,15 +70,15 @@ def test_killed_and_resumed_run_matches_an_uninterrupted_one(shards, tmp_path):
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(shards, tmp_path, monkeypatch):
     import sketchtrain.train as train_module
 
-    real = train_module.weighted_mse
+    real = train_module.pixel_loss
     calls = {"n": 0}
 
-    def poisoned(pred, tgt, weights):
+    def poisoned(kind, pred, tgt, weights, paper_weight=1.0):
         calls["n"] += 1
-        value = real(pred, tgt, weights)
+        value = real(kind, pred, tgt, weights, paper_weight)
         return value * float("nan") if pred.requires_grad and calls["n"] > 8 else value
 
-    monkeypatch.setattr(train_module, "weighted_mse", poisoned)
+    monkeypatch.setattr(train_module, "pixel_loss", poisoned)
     with pytest.raises(TrainingStopped, match="last good checkpoint"):
         fit(FitConfig(dataset=str(shards), out=str(tmp_path / "nan"), steps=20, **FAST))
     ckpt = load_checkpoint(tmp_path / "nan" / "last.pt")
