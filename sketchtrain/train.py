@@ -22,12 +22,13 @@ from torch.nn.parallel import DistributedDataParallel
 from sketchdata.imageio import atomic_write_bytes
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .data import dataset_shards, manifest_fingerprint, train_batches, validation_batches
-from .distributed import (DistInfo, all_reduce_sum, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
+from .data import dataset_shards, manifest_fingerprint, train_batches
+from .distributed import (DistInfo, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)
 from .lossmap import LOGIT_LOSSES, LOSS_KINDS, LossMapConfig, pixel_loss
 from .model import VARIANTS, ModelConfig, SimplifyNet, model_config, unfold_into
-from .plots import line_chart, progression_sheet, smoothed
+from .plots import line_chart, smoothed
+from .validation import autocast as _autocast, evaluate_loss, fixed_examples as _fixed_examples, progression as _progression
 
 
 class TrainingStopped(RuntimeError):
@@ -151,58 +152,6 @@ class MetricsLog:
 
     def series(self, kind: str, key: str) -> list[tuple[float, float]]:
         return [(r["step"], r[key]) for r in self.rows if r.get("kind") == kind and r.get(key) is not None]
-
-
-def _autocast(device: torch.device, precision: str):
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
-
-
-@torch.no_grad()
-def evaluate_loss(model, shards, cfg: FitConfig, loss_cfg: LossMapConfig, device, info: DistInfo) -> dict:
-    """Weighted loss and plain MSE over the validation shards (summed over ranks)."""
-    model.eval()
-    totals = [0.0, 0.0, 0.0]
-    per_rank = max(1, cfg.val_samples // info.world_size)
-    for inp, tgt, weights in validation_batches(shards, cfg.batch, cfg.crop, loss_cfg, per_rank):
-        inp, tgt, weights = inp.to(device), tgt.to(device), weights.to(device)
-        with _autocast(device, cfg.precision):
-            out = model(inp, logits=cfg.loss in LOGIT_LOSSES)
-        pred = torch.sigmoid(out.float()) if cfg.loss in LOGIT_LOSSES else out.float()
-        n = inp.shape[0]
-        totals[0] += float(pixel_loss(cfg.loss, out, tgt, weights, cfg.paper_weight)) * n
-        totals[1] += float(((pred - tgt) ** 2).mean()) * n
-        totals[2] += n
-    model.train()
-    loss_sum, mse_sum, count = all_reduce_sum(totals, info)
-    if count == 0:
-        return {}
-    return {"loss": loss_sum / count, "mse": mse_sum / count, "samples": int(count)}
-
-
-def _fixed_examples(shards: list[str], count: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    from sketchdata.dataset import iter_samples
-
-    out = []
-    for _, inp, tgt, _ in iter_samples(shards):
-        out.append((inp, tgt))
-        if len(out) >= count:
-            break
-    return out
-
-
-@torch.no_grad()
-def _progression(model, examples, device, precision, path: Path) -> None:
-    from .inference import pad_to_multiple_of_8
-
-    model.eval()
-    rows = []
-    for inp, tgt in examples:
-        x, (h, w) = pad_to_multiple_of_8(torch.from_numpy(inp)[None, None])
-        with _autocast(device, precision):
-            pred = model(x.to(device)).float()[0, 0, :h, :w].cpu().numpy()
-        rows.append((inp, pred, tgt))
-    model.train()
-    progression_sheet(rows, path)
 
 
 def _init_weights(model: SimplifyNet, init: str) -> tuple[float, float]:
