@@ -15,7 +15,7 @@ from typing import Iterator
 import numpy as np
 
 from .binarize import binarize, clean_target
-from .effects import applied_effects, build_pipeline, seed_pipeline, stable_seed
+from .effects import DEFAULT_EFFECTS, applied_effects, build_pipeline, seed_pipeline, stable_seed
 from .effects.rough import rough_from_polylines
 from .geometry import downscale, extract_patch, fits, pad_to_multiple, sample_patch_matrix
 from .imageio import BadInput, encode_png, load_grey
@@ -53,10 +53,11 @@ def _binarized(image: np.ndarray, spec: BinarizeSpec) -> np.ndarray:
 
 
 def _rough_strength_range(recipe: Recipe, source) -> tuple[float, float]:
-    for spec in source.effect_specs(recipe.effects):
+    # the source's own rough spec, else the default mix's (one place holds the default)
+    for spec in (*source.effect_specs(recipe.effects), *DEFAULT_EFFECTS):
         if spec["name"] == "rough":
             return tuple(spec["strength"])
-    return (0.35, 0.9)
+    raise AssertionError("DEFAULT_EFFECTS has no rough entry")
 
 
 def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,

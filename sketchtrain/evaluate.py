@@ -30,6 +30,7 @@ from .metrics import score, stroke_scores, to_luma8
 
 SWEEP = tuple(round(v, 2) for v in np.linspace(0.1, 0.9, 17))
 METRIC_KEYS = ("precision", "recall", "f", "chamfer", "hausdorff", "mse", "psnr", "ssim")
+TABLE_DIGITS = {"chamfer": 4, "hausdorff": 3, "mse": 4, "psnr": 2}  # others: 3
 
 
 class EvaluationError(RuntimeError):
@@ -169,8 +170,7 @@ def summary_table_rows(report: EvalReport) -> list[list[str]]:
     rows = []
     for method, s in sorted(report.summary.items(), key=lambda kv: -kv[1].get("f", 0)):
         name = method if method != "threshold_best" else f"threshold_best ({report.threshold_best_level})"
-        digits = {"chamfer": 4, "hausdorff": 3, "mse": 4, "psnr": 2}
-        rows.append([name] + [f"{s[k]:.{digits.get(k, 3)}f}" if k in s and np.isfinite(s[k]) else "-"
+        rows.append([name] + [f"{s[k]:.{TABLE_DIGITS.get(k, 3)}f}" if k in s and np.isfinite(s[k]) else "-"
                               for k in METRIC_KEYS])
     return rows
 

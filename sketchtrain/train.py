@@ -210,8 +210,9 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
         # the data stream, model and loss must be the ones the run started with
         for key in ("variant", "batch", "crop", "loss", "paper_weight", "seed", "epoch_batches", "optimizer", "precision",
                     "lr", "lr_schedule"):
-            if saved_args.get(key, getattr(FitConfig, key, None)) != getattr(cfg, key):
-                raise ValueError(f"--resume: {key} was {saved_args.get(key)!r} in {last}, now {getattr(cfg, key)!r}")
+            saved = saved_args.get(key, getattr(FitConfig, key, None))  # older runs lack newer keys: defaults
+            if saved != getattr(cfg, key):
+                raise ValueError(f"--resume: {key} was {saved!r} in {last}, now {getattr(cfg, key)!r}")
     elif info.is_main and (out / "last.pt").exists():
         raise FileExistsError(f"{out} already holds a run (last.pt): pass --resume to continue it, or another --out")
 
@@ -225,12 +226,12 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
     config = model_config(cfg.variant, norm_mean=norm[0], norm_std=norm[1])
     model = SimplifyNet(config)
     if cfg.init and resume_data is None:
+        # weights only make sense with the normalisation they were trained with
         init_norm = _init_weights(model, cfg.init)
-        if init_norm is not None:  # weights only make sense with the normalisation they were trained with
-            config = replace(config, norm_mean=init_norm[0], norm_std=init_norm[1])
-            model.config = config
-            model.norm_mean.fill_(init_norm[0])
-            model.norm_std.fill_(init_norm[1])
+        config = replace(config, norm_mean=init_norm[0], norm_std=init_norm[1])
+        model.config = config
+        model.norm_mean.fill_(init_norm[0])
+        model.norm_std.fill_(init_norm[1])
     model.to(device)
     optimizer = _make_optimizer(cfg, model.parameters())
     base_lr = optimizer.param_groups[0]["lr"]
