@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from .augment import augment as augment_fn
 from .build import BuildError, build_dataset, parse_part
-from .console import BuildProgress, err_console
+from .console import BuildProgress, make_console, print_error, print_skipped
 from .dataset import DatasetError
 from .effects import EFFECTS
 from .imageio import BadInput
@@ -20,11 +19,11 @@ from .recipe import RecipeError, load_recipe
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Inverse dataset generation for rough-sketch simplification.")
-console = Console(soft_wrap=True)
+console = make_console()
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[red]error:[/] {message}")
+    print_error(message)
     raise typer.Exit(code)
 
 
@@ -109,6 +108,11 @@ def inspect(
                       str(s["input_std"]), str(s["target_ink_fraction"]), ", ".join(s["sizes"]))
     console.print(table)
     console.print(f"effects applied: {stats['effects_applied']}; inputs skipped: {stats['skipped']}")
+    for record in stats["unreadable"]:
+        where = f"{record['shard']} sample {record['key']}" if "key" in record else record["shard"]
+        print_skipped(f"{where}: {record['reason']}", tag="unreadable")
+    if stats["unreadable"]:
+        console.print(f"{len(stats['unreadable'])} unreadable shards/samples left out of the statistics")
 
 
 @app.command()
@@ -126,4 +130,4 @@ def augment(
         _fail(str(exc))
     console.print(f"{out}: {report.written} written, {report.existing} already there, {len(report.skipped)} skipped")
     for s in report.skipped:
-        err_console.print(f"[yellow]skipped[/] {s.get('path')} {s.get('key', '')}: {s['reason']}")
+        print_skipped(f"{s.get('path')} {s.get('key', '')}: {s['reason']}")

@@ -1,4 +1,9 @@
-"""Terminal presentation: rich progress for builds, error printing. Kept out of the library core."""
+"""Terminal presentation: rich progress for builds, error printing. Kept out of the library core.
+
+Every console here has markup off: file names, recipe errors and messages are user-supplied text
+(a folder called ``[draft]`` or a path with ``[/b]``) and are printed literally; colour comes only
+from :func:`tagged`, which styles a fixed tag and appends the message as plain text.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,28 @@ import time
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
 
-err_console = Console(stderr=True, soft_wrap=True)
+
+def make_console(stderr: bool = False, **options) -> Console:
+    """A console that prints text literally (no markup, no highlighting)."""
+    return Console(stderr=stderr, soft_wrap=True, markup=False, highlight=False, **options)
+
+
+err_console = make_console(stderr=True)
+
+
+def tagged(tag: str, style: str, message: str) -> Text:
+    """``tag`` in ``style``, then the message exactly as given."""
+    return Text.assemble((tag, style), " ", message)
+
+
+def print_error(message: str) -> None:
+    err_console.print(tagged("error:", "red", message))
+
+
+def print_skipped(message: str, tag: str = "skipped") -> None:
+    err_console.print(tagged(tag, "yellow", message))
 
 
 class ProgressCallback:
@@ -18,9 +43,9 @@ class ProgressCallback:
         self.quiet = quiet
         self.task = None
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn(count_label),
-            TextColumn("{task.fields[%s]}" % info_field), TimeElapsedColumn(), TimeRemainingColumn(),
-            disable=quiet, console=Console(stderr=True, soft_wrap=True),
+            TextColumn("{task.description}", style="bold", markup=False), BarColumn(),
+            TextColumn(count_label, markup=False), TextColumn("{task.fields[%s]}" % info_field, markup=False),
+            TimeElapsedColumn(), TimeRemainingColumn(), disable=quiet, console=make_console(stderr=True),
         )
 
     def __enter__(self):
@@ -54,4 +79,4 @@ class BuildProgress(ProgressCallback):
                                  rate=f"{self.images / dt:.1f} img/s {self.samples / dt:.0f} samples/s")
         elif kind == "shard":
             for s in data["skipped"]:
-                self.progress.console.print(f"[yellow]skipped[/] {s['path']}: {s['reason']}")
+                self.progress.console.print(tagged("skipped", "yellow", f"{s['path']}: {s['reason']}"))

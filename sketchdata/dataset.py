@@ -7,11 +7,13 @@ URL to webdataset (which would turn into a claim-by-rename directory list).
 from __future__ import annotations
 
 import json
+import tarfile
+import warnings
+import zlib
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
-import webdataset as wds
 
 from .build import FORMAT, MANIFEST
 from .imageio import BadInput, decode_grey
@@ -53,29 +55,95 @@ def shard_paths(dataset: str | Path, split: str) -> list[str]:
     return [str(p) for p in paths]
 
 
-def _raw_samples(paths: list[str]):
-    # a plain in-order reader of every listed shard, even inside a multi-process job
-    return wds.DataPipeline(wds.SimpleShardList(list(paths)), wds.tarfile_to_samples())
+def describe_read_error(exc: BaseException) -> str:
+    """``SHARD: reason`` for an error webdataset raised while reading a tar (it appends the
+    stream object and the URL to the exception's args; show the URL, not the stream's repr)."""
+    args = [a for a in getattr(exc, "args", ()) if isinstance(a, str)]
+    urls = [a for a in args[1:] if a.endswith(".tar") or "/" in a]
+    reason = args[0].split(" @ <")[0] if args else str(exc)
+    return f"{urls[-1]}: {type(exc).__name__}: {reason}" if urls else f"{type(exc).__name__}: {reason}"
 
 
-def count_samples(paths: list[str]) -> int:
+def _split_name(name: str) -> tuple[str, str] | None:
+    """``dir/KEY.input.png`` -> (``dir/KEY``, ``input.png``), as webdataset groups members."""
+    base = name.rsplit("/", 1)[-1]
+    if "." not in base:
+        return None
+    stem, ext = base.split(".", 1)
+    return name[: len(name) - len(base)] + stem, ext
+
+
+def read_shard(path: str, on_skip: Callable[[dict], None]) -> Iterator[dict]:
+    """Raw samples ({"__key__", "__url__", "input.png": bytes, ...}) of one tar shard, in order.
+
+    A shard that cannot be opened, or breaks part-way (truncated, corrupt), ends with one
+    ``on_skip({"shard", "reason", "after_samples"})`` call; the complete samples before the
+    break are still yielded, the torn one is dropped.
+    """
+    current: dict | None = None
+    count = 0
+    try:
+        with tarfile.open(path, mode="r|*") as tar:
+            for member in tar:
+                if not member.isfile():
+                    continue
+                parts = _split_name(member.name)
+                if parts is None:
+                    continue
+                key, ext = parts
+                data = tar.extractfile(member).read()
+                if current is not None and current["__key__"] != key:
+                    yield current
+                    count += 1
+                    current = None
+                if current is None:
+                    current = {"__key__": key, "__url__": path}
+                current[ext] = data
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
+        on_skip({"shard": path, "reason": f"unreadable shard ({type(exc).__name__}: {exc})",
+                 "after_samples": count})
+        return
+    if current is not None:
+        yield current
+
+
+def _warn_skip(record: dict) -> None:
+    where = f"{record['shard']} sample {record['key']}" if "key" in record else record["shard"]
+    warnings.warn(f"skipped {where}: {record['reason']}", stacklevel=3)
+
+
+def _raw_samples(paths: list[str], on_skip: Callable[[dict], None]) -> Iterator[dict]:
+    for path in paths:
+        yield from read_shard(path, on_skip)
+
+
+def count_samples(paths: list[str], skipped: list[dict] | None = None) -> int:
     """Number of samples in the shards (reads the tars, decodes no image)."""
-    return sum(1 for _ in _raw_samples(paths))
+    return sum(1 for _ in _raw_samples(paths, skipped.append if skipped is not None else _warn_skip))
 
 
-def iter_samples(paths: list[str], only: set[int] | None = None) -> Iterator[tuple[str, np.ndarray, np.ndarray, dict]]:
+def iter_samples(paths: list[str], only: set[int] | None = None,
+                 skipped: list[dict] | None = None) -> Iterator[tuple[str, np.ndarray, np.ndarray, dict]]:
     """Yield (key, input, target, meta) from shards in order; images float32 in [0, 1].
 
     ``only``: decode and yield just the samples at these positions (the rest are skipped
-    without decoding). A sample missing ``input.png`` or ``target.png`` raises BadInput naming
-    its key and shard.
+    without decoding). Unreadable shards and samples (truncated tar, missing member, corrupt
+    PNG or JSON) are skipped: each gets a record ``{"shard", "reason"[, "key"]}`` appended to
+    ``skipped`` (or a warning when no list is given), so callers can count and name them.
     """
-    for index, sample in enumerate(_raw_samples(paths)):
+    on_skip = skipped.append if skipped is not None else _warn_skip
+    for index, sample in enumerate(_raw_samples(paths, on_skip)):
         if only is not None and index not in only:
             continue
-        key, url = sample.get("__key__"), sample.get("__url__")
-        for field in ("input.png", "target.png"):
-            if field not in sample:
-                raise BadInput(f"sample {key} in {url} has no {field} (has {sorted(k for k in sample if not k.startswith('__'))})")
-        meta = json.loads(sample["json"]) if "json" in sample else {}
-        yield key, decode_grey(sample["input.png"]), decode_grey(sample["target.png"]), meta
+        key, url = sample["__key__"], sample["__url__"]
+        try:
+            for field in ("input.png", "target.png"):
+                if field not in sample:
+                    present = sorted(k for k in sample if not k.startswith("__"))
+                    raise BadInput(f"no {field} (has {present})")
+            meta = json.loads(sample["json"]) if "json" in sample else {}
+            pair = decode_grey(sample["input.png"]), decode_grey(sample["target.png"])
+        except (BadInput, ValueError) as exc:
+            on_skip({"shard": url, "key": key, "reason": str(exc)})
+            continue
+        yield key, pair[0], pair[1], meta

@@ -40,10 +40,14 @@ def contact_sheet(dataset: str | Path, out: str | Path, count: int = 12, split: 
     paths = shard_paths(dataset, split)
     if not paths:
         raise ValueError(f"{dataset}: no {split} shards")
-    total = count_samples(paths)
+    unreadable: list[dict] = []
+    total = count_samples(paths, unreadable)
+    if total == 0:
+        raise ValueError(f"{dataset}: no readable {split} samples ({len(unreadable)} shards unreadable)")
     rng = np.random.default_rng(seed)
     chosen = {int(i) for i in rng.choice(total, size=min(count, total), replace=False)}
-    pairs = [(inp, tgt) for _, inp, tgt, _ in iter_samples(paths, only=chosen)]  # decode the chosen only
+    # decode the chosen only; a sample that fails to decode is left out of the sheet
+    pairs = [(inp, tgt) for _, inp, tgt, _ in iter_samples(paths, only=chosen, skipped=[])]
     rows = []
     for k in range(0, len(pairs), columns):
         row = []
@@ -58,11 +62,12 @@ def dataset_stats(dataset: str | Path) -> dict:
     """Counts from the manifest plus pixel statistics measured on the shards."""
     manifest = read_manifest(dataset)
     stats = {"name": manifest["name"], "complete": manifest["complete"], "counts": manifest["counts"],
-             "effects_applied": manifest["effects_applied"], "skipped": manifest["skipped_count"], "splits": {}}
+             "effects_applied": manifest["effects_applied"], "skipped": manifest["skipped_count"], "splits": {},
+             "unreadable": []}
     for split in ("train", "validation"):
         paths = shard_paths(dataset, split)
         n, in_mean, tgt_mean, ink, in_sq, shapes, size_bytes = 0, 0.0, 0.0, 0.0, 0.0, set(), 0
-        for _, inp, tgt, _ in iter_samples(paths):
+        for _, inp, tgt, _ in iter_samples(paths, skipped=stats["unreadable"]):
             n += 1
             in_mean += float(inp.mean())
             in_sq += float((inp.astype(np.float64) ** 2).mean())

@@ -10,18 +10,19 @@ from pathlib import Path
 import numpy as np
 
 from .imageio import BadInput
+from .safe_npz import load_npz
 from .render import Polyline, render_polylines
 
 
 def load_stroke3(path: str | Path, split: str = "train") -> list[np.ndarray]:
     """Load the drawings of one split of a stroke-3 ``.npz`` file."""
-    try:
-        data = np.load(path, allow_pickle=True, encoding="latin1")
-    except Exception as exc:
-        raise BadInput(f"cannot read stroke file ({type(exc).__name__}: {exc})") from None
-    if split not in data.files:
-        raise BadInput(f"stroke file has no array '{split}' (it has {', '.join(data.files)})")
-    return list(data[split])
+    data = load_npz(path)  # never unpickles anything but numpy arrays
+    if split not in data:
+        raise BadInput(f"stroke file has no array '{split}' (it has {', '.join(data) or 'none'})")
+    drawings = data[split]
+    if drawings.dtype != object and drawings.ndim != 3:
+        raise BadInput(f"array '{split}' has shape {drawings.shape}: expected a list of (N, 3) stroke-3 drawings")
+    return list(drawings)
 
 
 def stroke3_to_polylines(drawing: np.ndarray) -> list[Polyline]:

@@ -6,13 +6,12 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
-from .console import FitProgress, err_console
+from .console import FitProgress, err_console, make_console, print_error, print_skipped, tagged
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Train, evaluate and run rough-sketch simplification networks.")
-console = Console(soft_wrap=True)
+console = make_console()
 VIEWS_HELP = "Test-time augmentation: average 1, 2, 4 or 8 rotated/mirrored views (that many times slower)."
 
 
@@ -22,7 +21,7 @@ def main() -> None:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[red]error:[/] {message}")
+    print_error(message)
     raise typer.Exit(code)
 
 
@@ -78,8 +77,9 @@ def fit(
         return
     first = f"{result.first_val_loss:.5f}" if result.first_val_loss is not None else "n/a"
     last = f"{result.last_val_loss:.5f}" if result.last_val_loss is not None else "n/a"
+    skipped = f"; {len(result.skipped)} unreadable shards/samples skipped" if result.skipped else ""
     console.print(f"{result.out}: step {result.step}; validation loss {first} -> {last}; "
-                  f"{result.samples_per_s:.1f} samples/s; checkpoints last.pt, best.pt; curve loss.png")
+                  f"{result.samples_per_s:.1f} samples/s; checkpoints last.pt, best.pt; curve loss.png{skipped}")
 
 
 @app.command()
@@ -109,7 +109,7 @@ def simplify(
 
     def show(record: dict) -> None:
         if "reason" in record:
-            err_console.print(f"[red]failed[/] {record['input']}: {record['reason']}")
+            err_console.print(tagged("failed", "red", f"{record['input']}: {record['reason']}"))
         elif not quiet:
             console.print(f"{record['input']} -> {record['output']} ({record['seconds']:.2f}s)")
 
@@ -152,6 +152,7 @@ def score(
     import json
 
     from sketchdata.imageio import BadInput
+    from .evaluate import json_safe
     from .metrics import score_files
 
     if tol_px is None and tol_permille is None:
@@ -160,7 +161,7 @@ def score(
         result = score_files(clean, output, tol_px, tol_permille)
     except (BadInput, ValueError) as exc:
         _fail(str(exc))
-    print(json.dumps(result, indent=1))
+    print(json.dumps(json_safe(result), indent=1, allow_nan=False))
 
 
 @app.command()
@@ -194,12 +195,18 @@ def evaluate(
     except (EvaluationError, DatasetError, CheckpointError, BadInput, ValueError) as exc:
         _fail(str(exc))
     table = Table(title=f"{report.count} pairs, tolerance {report.tolerance}", padding=(0, 1))
-    for col in ("method", "P", "R", "F", "Chamfer", "Hausd.", "MSE", "PSNR", "SSIM"):
+    for col in ("method", "P", "R", "F", "Chamfer", "Hausd.", "MSE", "PSNR", "SSIM", "blank"):
         table.add_column(col, justify="left" if col == "method" else "right", no_wrap=True)
     for row in summary_table_rows(report):
         table.add_row(*row)
     if not quiet:  # never squeeze numbers into "0.…" on narrow or piped output
-        Console(width=max(console.width, 110)).print(table)
+        make_console(width=max(console.width, 118)).print(table)
+        console.print("means over the pairs each method was scored on; blank = output or reference without "
+                      "any stroke pixel (no benchmark numbers, left out of that method's means)")
+    for item in report.dropped:
+        print_skipped(f"{item['name']}: {item['reason']}", tag="dropped")
+    if report.dropped:
+        console.print(f"{len(report.dropped)} pairs dropped (listed above and in summary.json)")
     console.print(f"report: {Path(report.out_dir) / 'report.html'}")
 
 
@@ -221,5 +228,5 @@ def sheet(
     except (BadInput, CheckpointError, ValueError) as exc:
         _fail(str(exc))
     for s in result["skipped"]:
-        err_console.print(f"[yellow]skipped[/] {s['path']}: {s['reason']}")
+        print_skipped(f"{s['path']}: {s['reason']}")
     console.print(f"wrote {out}: {result['rows']} rows ({' | '.join(result['columns'])})")

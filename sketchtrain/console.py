@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sketchdata.console import ProgressCallback, err_console
+from sketchdata.console import ProgressCallback, err_console, make_console, print_error, print_skipped, tagged
 
-__all__ = ["FitProgress", "err_console"]
+__all__ = ["FitProgress", "err_console", "make_console", "print_error", "print_skipped", "tagged"]
 
 
 class FitProgress(ProgressCallback):
@@ -25,5 +25,8 @@ class FitProgress(ProgressCallback):
             self.val = f" val {data['loss']:.4f}"
             self.progress.console.print(f"step {data['step']}: validation loss {data['loss']:.5f}, "
                                         f"mse {data['mse']:.5f} ({data['samples']} samples)")
+        elif kind == "skipped":
+            where = f"{data['shard']} sample {data['key']}" if "key" in data else data["shard"]
+            self.progress.console.print(tagged("skipped", "yellow", f"{where}: {data['reason']}"))
         elif kind == "stop":
-            err_console.print(f"[red]stopped:[/] {data['message']}")
+            err_console.print(tagged("stopped:", "red", data["message"]))

@@ -25,7 +25,7 @@ import torch
 import webdataset as wds
 from PIL import Image
 
-from sketchdata.dataset import read_manifest, shard_paths
+from sketchdata.dataset import describe_read_error, read_manifest, shard_paths
 
 from .lossmap import LossMapConfig, loss_map
 
@@ -44,9 +44,10 @@ class BadSampleCounter:
     def __call__(self, exc: Exception) -> bool:
         self.count += 1
         if len(self.examples) < 5 or self.count % 100 == 0:
-            self.examples.append(f"{type(exc).__name__}: {exc}")
+            message = str(exc) if isinstance(exc, DataError) else describe_read_error(exc)
+            self.examples.append(message)
             # from a loader worker: stderr is the one channel that reaches the user
-            print(f"sketchtrain: skipped unreadable data ({self.count} so far): {type(exc).__name__}: {exc}",
+            print(f"sketchtrain: skipped unreadable data ({self.count} so far): {message}",
                   file=sys.stderr, flush=True)
         return True  # keep going
 
@@ -190,14 +191,16 @@ def train_batches(shards: list[str], batch: int, crop: int, loss: LossMapConfig,
 
 def validation_batches(shards: list[str], batch: int, crop: int, loss: LossMapConfig, max_samples: int | None,
                        num_workers: int = 0):
-    """Validation batches, split by node (rank) and worker; each sample seen once per rank set."""
+    """Validation batches, split by node (rank) and worker; each sample seen once per rank set.
+    Unreadable shards and samples are skipped with a message naming them."""
+    bad = BadSampleCounter()
     pipeline = wds.DataPipeline(
         wds.SimpleShardList(shards),
         wds.split_by_node,
         wds.split_by_worker,
-        wds.tarfile_to_samples(),
+        wds.tarfile_to_samples(handler=bad),
         (lambda src: itertools.islice(src, max_samples)) if max_samples else (lambda src: src),
-        decode_or_skip(make_sample_decoder(crop, loss, None), BadSampleCounter()),
+        decode_or_skip(make_sample_decoder(crop, loss, None), bad),
         wds.batched(batch, collation_fn=_collate, partial=True),
     )
     loader = torch.utils.data.DataLoader(pipeline, batch_size=None, num_workers=num_workers)

@@ -39,6 +39,9 @@ def load_luma8(path: str | Path) -> np.ndarray:
 def tolerance_pixels(shape: tuple[int, int], tol_px: float | None, tol_permille: float | None) -> tuple[float, str]:
     if (tol_px is None) == (tol_permille is None):
         raise ValueError("give exactly one tolerance: in pixels or in thousandths of the long edge")
+    given = tol_px if tol_px is not None else tol_permille
+    if not np.isfinite(given) or given < 0:
+        raise ValueError(f"tolerance must be a number >= 0, got {given}")
     if tol_px is not None:
         return float(tol_px), f"{tol_px:g} px"
     t = max(shape) * 0.001 * tol_permille

@@ -22,7 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 from sketchdata.imageio import atomic_write_bytes
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .data import dataset_shards, manifest_fingerprint, train_batches
+from .data import DataError, dataset_shards, manifest_fingerprint, train_batches
 from .distributed import (DistInfo, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)
 from .lossmap import LOGIT_LOSSES, LOSS_KINDS, LossMapConfig, pixel_loss
@@ -92,6 +92,7 @@ class FitResult:
     samples_per_s: float
     is_main: bool = True
     history: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)  # unreadable shards / samples (main process)
 
 
 def _device(name: str) -> torch.device:
@@ -100,18 +101,21 @@ def _device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _measure_normalisation(shards: list[str], samples: int) -> tuple[float, float]:
-    """Mean and std of input pixels over the first ``samples`` training samples."""
+def _measure_normalisation(shards: list[str], samples: int, skipped: list[dict]) -> tuple[float, float]:
+    """Mean and std of input pixels over the first ``samples`` readable training samples."""
     from sketchdata.dataset import iter_samples
 
     total, total_sq, n = 0.0, 0.0, 0
-    for i, (_, inp, _, _) in enumerate(iter_samples(shards)):
+    for i, (_, inp, _, _) in enumerate(iter_samples(shards, skipped=skipped)):
         if i >= samples:
             break
         total += float(inp.sum(dtype=np.float64))
         total_sq += float((inp.astype(np.float64) ** 2).sum())
         n += inp.size
-    mean = total / max(n, 1)
+    if n == 0:
+        reasons = "; ".join(f"{r['shard']}: {r['reason']}" for r in skipped[:3])
+        raise DataError(f"no readable training sample to measure the input normalisation ({reasons or 'empty shards'})")
+    mean = total / n
     return mean, math.sqrt(max(total_sq / max(n, 1) - mean * mean, 1e-8))
 
 
@@ -217,10 +221,11 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
         raise FileExistsError(f"{out} already holds a run (last.pt): pass --resume to continue it, or another --out")
 
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
+    data_skipped: list[dict] = []  # unreadable shards / samples met in the main process
     if resume_data is not None:
         norm = (resume_data["model"]["norm_mean"], resume_data["model"]["norm_std"])
     elif cfg.norm_samples > 0:
-        norm = _measure_normalisation(train_shards, cfg.norm_samples)
+        norm = _measure_normalisation(train_shards, cfg.norm_samples, data_skipped)
     else:  # the constants published with the authors' mse model
         norm = (ModelConfig.norm_mean, ModelConfig.norm_std)
     config = model_config(cfg.variant, norm_mean=norm[0], norm_std=norm[1])
@@ -254,7 +259,9 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
             {"args": asdict(cfg), "model": config.to_dict(), "world_size": info.world_size,
              "dataset_manifest": manifest_fingerprint(manifest), "torch": torch.__version__}, indent=1).encode())
     log = MetricsLog(out / "metrics.jsonl", step, info.is_main)
-    examples = _fixed_examples(val_shards or train_shards, 4) if info.is_main else []
+    examples = _fixed_examples(val_shards or train_shards, 4, data_skipped) if info.is_main else []
+    for record in data_skipped:
+        emit("skipped", record)
     fingerprint = manifest_fingerprint(manifest)
 
     def checkpoint(path: Path, val: dict | None):
@@ -291,10 +298,14 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
         first_val = vals[0][1] if vals else None
     last_val = None
     epoch, skip = divmod(step, cfg.epoch_batches)
-    seen, t_start = 0, time.perf_counter()
+    # the clock starts at the first trained batch: a resumed run first skips the batches its
+    # data epoch already used, which must not count as training time
+    seen, t_start = 0, None
     while step < cfg.steps:
         for inp, tgt, weights in train_batches(train_shards, cfg.batch, cfg.crop, loss_cfg, cfg.seed, epoch,
                                                info.rank, cfg.epoch_batches, cfg.workers, skip):
+            if t_start is None:
+                t_start = time.perf_counter()
             inp, tgt, weights = inp.to(device), tgt.to(device), weights.to(device)
             with _autocast(device, cfg.precision):
                 out_batch = train_model(inp, logits=cfg.loss in LOGIT_LOSSES)
@@ -344,5 +355,5 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
                 {"world_size": info.world_size, "weights_digest_per_rank": digests,
                  "identical": len(set(digests)) == 1}).encode())
     return FitResult(out=str(out), step=step, first_val_loss=first_val, last_val_loss=last_val, best_val_loss=best,
-                     samples_per_s=seen / max(time.perf_counter() - t_start, 1e-9), is_main=info.is_main,
-                     history=log.rows)
+                     samples_per_s=seen / max(time.perf_counter() - (t_start or time.perf_counter()), 1e-9),
+                     is_main=info.is_main, history=log.rows, skipped=data_skipped)

@@ -40,11 +40,11 @@ def evaluate_loss(model, shards, cfg, loss_cfg: LossMapConfig, device, info: Dis
     return {"loss": loss_sum / count, "mse": mse_sum / count, "samples": int(count)}
 
 
-def fixed_examples(shards: list[str], count: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def fixed_examples(shards: list[str], count: int, skipped: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
     from sketchdata.dataset import iter_samples
 
     out = []
-    for _, inp, tgt, _ in iter_samples(shards):
+    for _, inp, tgt, _ in iter_samples(shards, skipped=skipped):
         out.append((inp, tgt))
         if len(out) >= count:
             break

@@ -115,7 +115,7 @@ def test_bad_data_gives_clear_errors_or_counted_skips(shards, tmp_path, capfd):
                 data = src.extractfile(member).read()
                 member.name = member.name.replace(".input.png", ".rough.png")
                 tf.addfile(member, io.BytesIO(data))
-    with pytest.raises(Exception, match=r"art-d\d\d-\d{4}.*no input.png.*rough.png"):
+    with pytest.raises(Exception, match=r"art-d\d\d-\d{4}.*missing.*input.png.*rough.png"):
         fit(FitConfig(dataset=str(wrong), out=str(tmp_path / "r3"), steps=2, **{**FAST, "norm_samples": 0}))
     # a truncated shard (a torn download): its broken tail is skipped with a message, training goes on
     corrupt = sorted(shards.glob("train-*.tar"))[0]
