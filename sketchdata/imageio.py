@@ -9,14 +9,17 @@ can skip the file with a one-line reason instead of crashing.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
+
+from .files import atomic_write_bytes
+
+__all__ = ["BadInput", "atomic_write_bytes", "decode_grey", "encode_png", "list_images", "load_grey",
+           "pil_to_grey", "read_size", "save_png", "to_uint8"]
 
 DEFAULT_MAX_PIXELS = 120_000_000
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
@@ -132,23 +135,6 @@ def encode_png(image: np.ndarray) -> bytes:
     if not ok:
         raise RuntimeError("PNG encoding failed")
     return buf.tobytes()
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write bytes so that ``path`` either holds the old content or all the new content."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def save_png(path: str | Path, image: np.ndarray) -> None:

@@ -11,11 +11,14 @@ sketchtrain.released instead.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import pickle
+import re
+import warnings
 from pathlib import Path
 
 import torch
+
+from sketchdata.files import atomic_target
 
 from .model import ModelConfig, SimplifyNet
 
@@ -28,16 +31,24 @@ class CheckpointError(RuntimeError):
 
 def save_checkpoint(path: str | Path, payload: dict) -> None:
     """Save to a temporary file in the same folder, then rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_target(path) as tmp:
         torch.save({"format": FORMAT, **payload}, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+
+def _load_failure(path: Path, exc: Exception) -> str:
+    """Our words for why torch.load(weights_only=True) failed (torch's own message suggests
+    turning the protection off, which we never do)."""
+    text = str(exc)
+    found = re.search(r"GLOBAL (\S+)", text)
+    if isinstance(exc, pickle.UnpicklingError) or "Weights only load failed" in text:
+        what = f" (it asks for {found.group(1)})" if found else ""
+        return (f"{path}: refused: the file holds pickled code or objects, not only weights{what}. sketchtrain "
+                "reads only plain tensors and numbers, so nothing in a file can run; re-save the weights as a "
+                "state dict of tensors (or use a trusted copy)")
+    if isinstance(exc, EOFError):
+        return f"{path}: truncated file (it ends early): not a complete weights file"
+    first = text.splitlines()[0] if text else ""
+    return f"{path}: not a readable weights file (corrupt or another format: {type(exc).__name__} {first})"
 
 
 def read_file(path: str | Path) -> dict:
@@ -45,10 +56,14 @@ def read_file(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{path}: empty file (0 bytes)")
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's protocol notes are not the user's concern
+            data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise CheckpointError(f"{path}: not a loadable weights file (refused or corrupt: {str(exc).splitlines()[0]})") from None
+        raise CheckpointError(_load_failure(path, exc)) from None
     if not isinstance(data, dict):
         raise CheckpointError(f"{path}: expected a dict of weights, got {type(data).__name__}")
     return data
@@ -67,8 +82,34 @@ def model_from_checkpoint(data: dict) -> SimplifyNet:
     """Rebuild the trained network a checkpoint describes, in eval mode."""
     config = ModelConfig(**data["model"])
     model = SimplifyNet(config)
-    try:
-        model.load_state_dict(data["state_dict"])
-    except RuntimeError as exc:
-        raise CheckpointError(f"checkpoint weights do not match its model config {config}: {exc}") from None
+    check_state_dict(model, data["state_dict"], f"checkpoint weights for its model config ({config.variant})")
+    model.load_state_dict(data["state_dict"])
     return model.eval()
+
+
+def _listed(keys: list[str], limit: int = 6) -> str:
+    return ", ".join(keys[:limit]) + (f" ... ({len(keys)} in all)" if len(keys) > limit else "")
+
+
+def describe_keys(data: dict) -> str:
+    """A short list of a file's top-level keys, for error messages."""
+    return _listed([str(k) for k in data]) if data else "none"
+
+
+def check_state_dict(model: torch.nn.Module, state: dict, what: str) -> None:
+    """Raise CheckpointError naming missing / unexpected keys and (a few) shape mismatches,
+    in a few lines rather than torch's message of every tensor."""
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    shapes = [f"{k}: file {tuple(state[k].shape)}, model {tuple(v.shape)}" for k, v in expected.items()
+              if k in state and hasattr(state[k], "shape") and tuple(state[k].shape) != tuple(v.shape)]
+    problems = []
+    if missing:
+        problems.append(f"missing keys {_listed(missing)}")
+    if unexpected:
+        problems.append(f"unexpected keys {_listed(unexpected)}")
+    if shapes:
+        problems.append(f"{len(shapes)} shapes differ, e.g. " + "; ".join(shapes[:3]))
+    if problems:
+        raise CheckpointError(f"{what} do not fit the network: " + "; ".join(problems))

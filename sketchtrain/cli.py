@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from .simplify import SimplifyOptions
 from .console import FitProgress, err_console, make_console, print_error, print_skipped, tagged
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -98,14 +99,17 @@ def simplify(
     margin: int = typer.Option(128, help="Context around each tile (multiple of 8)."),
     tile_pixels: int = typer.Option(1024 * 1024, help="Images above this many pixels run in tiles."),
     views: int = typer.Option(1, help=VIEWS_HELP),
+    max_pixels: int = typer.Option(SimplifyOptions.max_pixels, help="Refuse images above this many pixels "
+                                   "(read from the header, before decoding)."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
     """Simplify rough sketches of any size (bounded memory), optionally binarised and as SVG."""
     from .checkpoint import CheckpointError
-    from .simplify import SimplifyOptions, simplify_paths
+    from .simplify import simplify_paths
 
     options = SimplifyOptions(scale=scale, binarize=binarize, threshold=threshold, svg=svg, precision=precision,
-                              device=device, tile=tile, margin=margin, tile_pixels=tile_pixels, constants=constants, views=views)
+                              device=device, tile=tile, margin=margin, tile_pixels=tile_pixels, constants=constants,
+                              views=views, max_pixels=max_pixels)
 
     def show(record: dict) -> None:
         if "reason" in record:

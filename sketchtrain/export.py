@@ -8,12 +8,12 @@ absolute difference is returned (and must be below ``tolerance``).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from sketchdata.files import atomic_target
 
 from .inference import load_model
 
@@ -37,10 +37,10 @@ def export_model(model_path: str | Path, out: str | Path, constants: str | None 
     x = _probe()
     with torch.inference_mode():
         reference = model(x).numpy()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    if out.suffix not in (".onnx", ".pt", ".ts"):
+        raise ExportError(f"{out}: use a .onnx (ONNX) or .pt/.ts (TorchScript) file name")
+    with atomic_target(out) as tmp_path:
+        tmp = str(tmp_path)
         if out.suffix == ".onnx":
             torch.onnx.export(model, (x,), tmp, input_names=["rough"], output_names=["clean"], opset_version=17,
                               dynamic_axes={"rough": {0: "batch", 2: "height", 3: "width"},
@@ -62,12 +62,6 @@ def export_model(model_path: str | Path, out: str | Path, constants: str | None 
             with torch.inference_mode():
                 diff = float(np.abs(loaded(x).numpy() - reference).max())
             checked_with = f"torch.jit {torch.__version__}"
-        else:
-            raise ExportError(f"{out}: use a .onnx (ONNX) or .pt/.ts (TorchScript) file name")
         if not diff <= tolerance:
             raise ExportError(f"exported model differs from PyTorch by {diff:.2e} (> {tolerance})")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return {"output": str(out), "max_abs_diff": diff, "checked_with": checked_with, "model": info}

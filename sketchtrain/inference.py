@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint, read_file
+from .checkpoint import CheckpointError, describe_keys, load_checkpoint, model_from_checkpoint, read_file
 from .model import RELEASED_NORMALISATION, fold_batchnorm
 from .released import is_released_layout, load_released
 
@@ -70,7 +70,7 @@ def load_model(path: str | Path, constants: str | None = None) -> tuple[nn.Modul
         model = load_released(data, named, source=str(path))
         return model, {"kind": "released", "constants": constants, "width": model.config.width}
     raise CheckpointError(f"{path}: neither a sketchtrain checkpoint nor the authors' released layout "
-                          "(state dict with keys 0.weight ... 44.bias)")
+                          f"(state dict with keys 0.weight ... 44.bias); it has keys {describe_keys(data)}")
 
 
 @dataclass

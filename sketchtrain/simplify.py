@@ -1,8 +1,10 @@
 """`sketchtrain simplify`: run a model over files and folders, writing PNG (and SVG) outputs.
 
-Folders are walked recursively and relative names kept. Every output is written atomically;
-a file that fails (unreadable, empty, too large) is reported with its reason and the rest of
-the batch still runs.
+Folders are walked recursively and relative names kept (``x.jpg`` -> ``x.png``; when two
+inputs share a stem, ``x.png`` and ``x.jpg`` -> ``x.png.png`` and ``x.jpg.png``). Outputs that
+would overwrite an input, or each other, are refused before any work. Every output is written
+atomically; a file that fails (unreadable, empty, too large, or a write error such as a
+read-only folder or a full disk) is reported with its path and reason and the batch goes on.
 """
 
 from __future__ import annotations
@@ -42,27 +44,74 @@ class SimplifyReport:
     failed: list[dict] = field(default_factory=list)
 
 
-def collect_inputs(inputs: list[str | Path]) -> list[tuple[Path, Path]]:
-    """(file, relative output name) for files and folders (recursive, names kept)."""
-    pairs: list[tuple[Path, Path]] = []
+class OutputConflict(ValueError):
+    """Outputs that would overwrite an input or each other; raised before any work."""
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def collect_inputs(inputs: list[str | Path], out_dir: str | Path | None = None) -> list[tuple[Path, Path]]:
+    """(file, relative output name without suffix) for files and folders (recursive, names kept).
+
+    Files under ``out_dir`` are not inputs (so ``-o scans/clean`` over ``scans/`` never re-reads
+    its own outputs). Two inputs with one stem in one folder (``x.png``, ``x.jpg``) are named by
+    their whole file name (``x.png.png``, ``x.jpg.png``) so neither output replaces the other.
+    """
+    out_root = Path(out_dir).resolve() if out_dir is not None else None
+    found: list[tuple[Path, Path]] = []
     for entry in map(Path, inputs):
         if entry.is_dir():
-            pairs += [(p, p.relative_to(entry)) for p in list_images(entry)]
+            for p in list_images(entry):
+                if out_root is not None and out_root in p.resolve().parents:
+                    continue
+                found.append((p, p.relative_to(entry)))
         else:
-            pairs.append((entry, Path(entry.name)))
-    return pairs
+            found.append((entry, Path(entry.name)))
+    stems: dict[Path, int] = {}
+    for _, rel in found:
+        stems[rel.with_suffix("")] = stems.get(rel.with_suffix(""), 0) + 1
+    return [(src, rel if stems[rel.with_suffix("")] > 1 else rel.with_suffix("")) for src, rel in found]
+
+
+def plan_outputs(inputs: list[str | Path], out_dir: str | Path, svg: bool) -> list[tuple[Path, Path]]:
+    """(input file, output PNG) for every input; refuses, before any work, outputs that would
+    overwrite an input file or another output."""
+    out_dir = Path(out_dir)
+    plan = [(src, out_dir / f"{name}.png") for src, name in collect_inputs(inputs, out_dir)]
+    sources = [src for src, _ in plan]
+    source_paths = {src.resolve() for src in sources if src.exists()}
+    for folder in (Path(e) for e in inputs):
+        if folder.is_dir() and _same_file(folder, out_dir):
+            raise OutputConflict(f"output folder {out_dir} is the input folder {folder}: the outputs would mix with "
+                                 "(and could replace) your originals; choose another -o")
+    claimed: dict[Path, Path] = {}
+    for src, target in plan:
+        for path in [target] + ([target.with_suffix(".svg")] if svg else []):
+            if path.resolve() in source_paths or any(_same_file(path, s) for s in sources if s.name == path.name):
+                raise OutputConflict(f"writing {path} would overwrite the input {path}; choose another -o")
+            other = claimed.get(path.resolve())
+            if other is not None:
+                raise OutputConflict(f"{other} and {src} would both be written to {path}; simplify them into "
+                                     "separate output folders")
+            claimed[path.resolve()] = src
+    return plan
 
 
 def simplify_paths(model_path: str | Path, inputs: list[str | Path], out_dir: str | Path,
                    options: SimplifyOptions = SimplifyOptions(),
                    on_file: Callable[[dict], None] | None = None) -> SimplifyReport:
     """Simplify every image under ``inputs`` into ``out_dir`` (see module doc)."""
+    plan = plan_outputs(inputs, out_dir, options.svg)  # refuse conflicts before loading anything
     model, info = load_model(model_path, options.constants)
     runner = Simplifier(model, device=options.device, precision=options.precision, tile=options.tile,
                         margin=options.margin, tile_pixels=options.tile_pixels, views=options.views)
-    out_dir = Path(out_dir)
     report = SimplifyReport()
-    for src, rel in collect_inputs(inputs):
+    for src, target in plan:
         record = {"input": str(src)}
         try:
             if not src.exists():
@@ -76,14 +125,13 @@ def simplify_paths(model_path: str | Path, inputs: list[str | Path], out_dir: st
                     threshold = 0.5 if np.ptp(result) < 1e-6 else float(_otsu_level(result))
             if options.binarize:
                 result = np.where(result < threshold, 0.0, 1.0).astype(np.float32)
-            target = out_dir / rel.with_suffix(".png")
-            save_png(target, result)
-            record.update(output=str(target), seconds=round(time.perf_counter() - start, 3),
-                          size=[image.shape[1], image.shape[0]])
+            record.update(output=str(target), size=[image.shape[1], image.shape[0]])
+            _write(save_png, target, result)
             if options.svg:
                 svg_path = target.with_suffix(".svg")
                 record["svg"] = str(svg_path)
-                record["outlines"] = save_svg(svg_path, result, threshold)
+                record["outlines"] = _write(save_svg, svg_path, result, threshold)
+            record["seconds"] = round(time.perf_counter() - start, 3)
             report.written.append(record)
         except (BadInput, ValueError, RuntimeError, MemoryError) as exc:
             record["reason"] = str(exc)
@@ -91,6 +139,14 @@ def simplify_paths(model_path: str | Path, inputs: list[str | Path], out_dir: st
         if on_file:
             on_file(record)
     return report
+
+
+def _write(writer, path: Path, *args):
+    """Run a file writer; a write failure (read-only folder, full disk) becomes a one-line reason."""
+    try:
+        return writer(path, *args)
+    except OSError as exc:
+        raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _otsu_level(image: np.ndarray) -> float:

@@ -21,7 +21,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from sketchdata.imageio import atomic_write_bytes
 
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import describe_keys, load_checkpoint, save_checkpoint
 from .data import DataError, dataset_shards, manifest_fingerprint, train_batches
 from .distributed import (DistInfo, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)
@@ -165,13 +165,14 @@ def _init_weights(model: SimplifyNet, init: str) -> tuple[float, float]:
     and batch norms start as identities; their normalisation constants come from the file name
     (model_gan.pth -> gan), as in `simplify`.
     """
-    from .checkpoint import read_file
+    from .checkpoint import check_state_dict, read_file
     from .inference import load_model
     from .released import is_released_layout
 
     data = read_file(init)
     if data.get("format") is not None:
         ckpt = load_checkpoint(init)
+        check_state_dict(model, ckpt["state_dict"], f"--init {init}: its weights ({ckpt['model'].get('variant')})")
         model.load_state_dict(ckpt["state_dict"])
         return ckpt["model"]["norm_mean"], ckpt["model"]["norm_std"]
     if is_released_layout(data):
@@ -180,7 +181,8 @@ def _init_weights(model: SimplifyNet, init: str) -> tuple[float, float]:
             raise ValueError(f"{init} has width {folded.config.width:g}; pass --variant for that width")
         unfold_into(model, folded.layers)
         return float(folded.norm_mean), float(folded.norm_std)
-    raise ValueError(f"{init}: neither a sketchtrain checkpoint nor the authors' released layout")
+    raise ValueError(f"{init}: neither a sketchtrain checkpoint nor the authors' released layout "
+                     f"(keys {describe_keys(data)})")
 
 
 def fit(cfg: FitConfig, on_event: Callable[[str, dict], None] | None = None) -> FitResult:
