@@ -84,6 +84,7 @@ def plan_fingerprint(recipe: Recipe, items: list[SourceItem]) -> str:
     """What the shard contents depend on: the recipe (less where it is written) and the drawings."""
     data = recipe.to_dict()
     data.pop("base_dir")
+    data.pop("file", None)
     data["output"].pop("dir")
     payload = json.dumps({"recipe": data, "items": [(it.id, it.split, it.width, it.height) for it in items]},
                          sort_keys=True)
@@ -217,10 +218,12 @@ def write_manifest(out_dir: Path, recipe: Recipe, plans: list[ShardPlan], plan_s
             for name, n in rec["effects"].items():
                 effects[name] = effects.get(name, 0) + n
             skipped += rec["skipped"]
+    total = sum(c["samples"] for c in counts.values())
     manifest = {
         "format": FORMAT,
         "name": recipe.name,
-        "complete": len(records) == len(plans),
+        # a dataset without a single sample is a failed build, never a complete one
+        "complete": len(records) == len(plans) and total > 0,
         "seed": recipe.seed,
         "plan_fingerprint": fingerprint,
         "counts": counts,
@@ -282,13 +285,52 @@ def build_dataset(
     else:
         atomic_write_bytes(plan_file, json.dumps({"fingerprint": fingerprint, "shards": len(plans)}).encode())
 
+    index_i, index_n = part
+    with _part_lock(out, index_i, index_n):
+        return _build_part(recipe, out, plans, part, workers, skipped, plan_skipped, fingerprint, emit, start)
+
+
+@contextlib.contextmanager
+def _part_lock(out: Path, index: int, count: int):
+    """Hold an exclusive lock on this part of the output folder for the whole build, so a second
+    build of the same part into the same folder refuses at once instead of redoing every shard.
+    (Parts I/N on other machines take their own locks; the lock is released when the process
+    ends, even by kill -9.)"""
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks on this platform: build unguarded
+        yield
+        return
+    path = out / PARTS / f"lock-{index}-of-{count}"
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise BuildError(f"{out}: another build is already writing part {index}/{count} of this folder "
+                             f"({holder}); wait for it to finish (then run again to finish anything left), "
+                             "or build into another --out") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} on {platform.node()} since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.seek(0)
+            fh.truncate()
+
+
+def _build_part(recipe: Recipe, out: Path, plans: list[ShardPlan], part: tuple[int, int], workers: int,
+                skipped: list, plan_skipped: list[dict], fingerprint: str, emit, start: float) -> BuildReport:
     remove_stale_temporaries(out)
     index_i, index_n = part
     mine = [p for k, p in enumerate(plans) if k % index_n == index_i]
     done = [p for p in mine if (out / PARTS / f"{p.name}.json").exists() and (out / f"{p.name}.tar").exists()]
     todo = [p for p in mine if p not in done]
     emit("plan", {"shards": len(mine), "done": len(done), "images": sum(len(p.items) for p in todo),
-                  "samples": sum(p.expected for p in todo), "skipped": len(skipped)})
+                  "samples": sum(p.expected for p in todo), "skipped": len(skipped), "skipped_inputs": plan_skipped})
     built: list[dict] = []
     workers = max(1, min(workers, len(todo))) if todo else 1
     if workers == 1:
@@ -320,6 +362,12 @@ def build_dataset(
                 except queue.Empty:
                     break
     manifest = write_manifest(out, recipe, plans, plan_skipped, fingerprint)
+    all_done = len([n for names in manifest["shards"].values() for n in names]) == len(plans)
+    if all_done and not manifest["complete"]:
+        reasons = "; ".join(f"{s['path']}: {s['reason']}" for s in manifest["skipped"][:3])
+        raise BuildError(f"{out}: the build made 0 samples ({manifest['skipped_count']} inputs skipped"
+                         f"{': ' + reasons if reasons else ''}); fix the sources or the patch settings "
+                         "(patches.size larger than every drawing? every patch blank?)")
     seconds = time.perf_counter() - start
     n_samples = sum(r["samples"] for r in built)
     n_images = sum(r["images"] for r in built)

@@ -69,6 +69,8 @@ class BuildProgress(ProgressCallback):
         if kind == "plan":
             if data["done"]:
                 self.progress.console.print(f"resuming: {data['done']} of {data['shards']} shards already finished")
+            for s in data.get("skipped_inputs", []):
+                self.progress.console.print(tagged("skipped", "yellow", f"{s['path']}: {s['reason']}"))
             self.task = self.progress.add_task("build", total=data["images"], rate="")
             self.start = time.perf_counter()
         elif kind == "image" and self.task is not None:

@@ -39,8 +39,12 @@ def read_size(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[i
     Raises BadInput for non-images and headers above ``max_pixels`` (decompression bombs).
     """
     try:
+        if Path(path).stat().st_size == 0:
+            raise BadInput("empty file (0 bytes)")
         with Image.open(path) as im:
             w, h = im.size
+    except BadInput:
+        raise
     except FileNotFoundError:
         raise BadInput("file not found") from None
     except Exception as exc:  # PIL raises many types for non-images

@@ -124,6 +124,7 @@ class Recipe:
     output: Output = Output()
     teacher: Teacher | None = None
     base_dir: str = "."  # folder the relative paths are resolved against
+    file: str = "<recipe>"  # where the recipe came from, for error messages
 
     def resolve(self, path: str) -> Path:
         p = Path(path).expanduser()
@@ -355,6 +356,7 @@ def parse_recipe(raw: Any, file: str | Path = "<recipe>", base_dir: str | Path |
         ),
         teacher=teacher,
         base_dir=str(Path(base_dir) if base_dir is not None else Path(str(file)).resolve().parent),
+        file=str(file),
     )
 
 

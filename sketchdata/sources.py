@@ -76,14 +76,23 @@ def _rel_id(file: Path, root: Path) -> str:
     return key_safe(str(rel.with_suffix("")))
 
 
+def _nothing_at(recipe: Recipe, spec: SourceSpec, field_name: str, entry: str, what: str) -> None:
+    """A source entry that names nothing usable stops the build before any work."""
+    path = recipe.resolve(entry)
+    state = "is empty" if path.is_dir() else "matches no file" if any(ch in entry for ch in "*?[") else "does not exist"
+    raise RecipeError(recipe.file, f"sources[{spec.name}].{field_name}",
+                      f"no {what}: {path} {state} (check the path; relative paths are resolved against the "
+                      "recipe's folder)")
+
+
 def _lineart(recipe, spec, skipped) -> list[SourceItem]:
     """Clean line art (kind lineart) or raw images whose targets a teacher makes (kind raw):
     either way one image file per drawing, kept in ``clean``."""
     items = []
-    for entry in spec.paths:
+    for index, entry in enumerate(spec.paths):
         found = _expand(recipe, spec, entry, IMAGE_SUFFIXES)
-        if not found:
-            skipped.append(Skipped(str(recipe.resolve(entry)), "no image files found there"))
+        if not found or not any(f.exists() for f, _ in found):
+            _nothing_at(recipe, spec, f"paths[{index}]", entry, "image files")
         for file, root in found:
             rel = _rel_id(file, root)
             items.append(SourceItem(id=f"{spec.name}-{rel}", kind=spec.kind, source=spec.name, clean=str(file),
@@ -108,9 +117,9 @@ def _pairs(recipe, spec, skipped) -> list[SourceItem]:
                 pairs.append((rough, clean, key_safe(f"{line_no:06d}_{Path(row[1].strip()).stem}")))
     else:
         rough_dir, clean_dir = recipe.resolve(spec.rough), recipe.resolve(spec.clean)
-        for folder in (rough_dir, clean_dir):
-            if not folder.is_dir():
-                skipped.append(Skipped(str(folder), "pairs folder not found"))
+        for field_name, folder in (("rough", rough_dir), ("clean", clean_dir)):
+            if not folder.is_dir() or not list_images(folder):
+                _nothing_at(recipe, spec, field_name, getattr(spec, field_name), "image files")
         clean_by_stem = {p.relative_to(clean_dir).with_suffix(""): p for p in list_images(clean_dir)} if clean_dir.is_dir() else {}
         rough_files = list_images(rough_dir) if rough_dir.is_dir() else []
         for rough in rough_files:
@@ -128,8 +137,11 @@ def _pairs(recipe, spec, skipped) -> list[SourceItem]:
 
 def _strokes(recipe, spec, skipped) -> list[SourceItem]:
     items = []
-    for entry in spec.paths:
-        for file, root in _expand(recipe, spec, entry, (".npz",)):
+    for index, entry in enumerate(spec.paths):
+        found = _expand(recipe, spec, entry, (".npz",))
+        if not found or not any(f.exists() for f, _ in found):
+            _nothing_at(recipe, spec, f"paths[{index}]", entry, ".npz stroke files")
+        for file, root in found:
             try:
                 drawings = load_stroke3(file, spec.npz_split)
             except BadInput as exc:

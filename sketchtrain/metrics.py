@@ -94,5 +94,13 @@ def score(pred: np.ndarray, gt: np.ndarray, tol_px: float | None = None, tol_per
 def score_files(clean: str | Path, output: str | Path, tol_px: float | None = None,
                 tol_permille: float | None = None) -> dict:
     """Metrics for a reference file and an output file."""
+    from sketchdata.imageio import BadInput
+
+    images = {}
+    for role, path in (("output", output), ("reference", clean)):
+        try:
+            images[role] = load_luma8(path)
+        except BadInput as exc:
+            raise BadInput(f"{role} {path}: {exc}") from None
     return {"reference": str(clean), "output": str(output),
-            **score(load_luma8(output), load_luma8(clean), tol_px, tol_permille)}
+            **score(images["output"], images["reference"], tol_px, tol_permille)}
