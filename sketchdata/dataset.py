@@ -140,7 +140,7 @@ def iter_samples(paths: list[str], only: set[int] | None = None,
             for field in ("input.png", "target.png"):
                 if field not in sample:
                     present = sorted(k for k in sample if not k.startswith("__"))
-                    raise BadInput(f"no {field} (has {present})")
+                    raise BadInput(f"missing {field} (has {present})")
             meta = json.loads(sample["json"]) if "json" in sample else {}
             pair = decode_grey(sample["input.png"]), decode_grey(sample["target.png"])
         except (BadInput, ValueError) as exc:

@@ -18,6 +18,7 @@ from .binarize import BINARIZE_METHODS
 from .effects import DEFAULT_EFFECTS, EFFECTS
 
 SOURCE_KINDS = ("lineart", "pairs", "strokes", "raw", "procedural")
+PROCEDURAL_STYLES = ("shapes", "figure")
 
 
 class RecipeError(ValueError):
@@ -47,7 +48,8 @@ class SourceSpec:
     npz_split: str = "train"  # strokes: which array of the .npz
     size: int = 512  # strokes / procedural: canvas side
     count: int = 0  # procedural: how many drawings to generate
-    line_width: tuple[float, float] = (1.5, 3.0)  # strokes: width range in pixels
+    style: str = "shapes"  # procedural: "shapes" (abstract compositions) or "figure" (character sketches)
+    line_width: tuple[float, float] = (1.5, 3.0)  # strokes and procedural figures: pen width range in pixels
     limit: int | None = None  # strokes: at most this many drawings per file
     redraw: bool = True  # strokes: make the rough input by redrawing the strokes themselves
     # effects on the input: None = the recipe's list for lineart/strokes, none for pairs/raw;
@@ -235,6 +237,7 @@ def _source(c: _Checker, raw, path, index) -> SourceSpec:
         line_width=c.range2(raw.get("line_width", [1.5, 3.0]), f"{path}.line_width", 0.1, 64),
         limit=None if limit is None else c.number(limit, f"{path}.limit", 1, integer=True),
         count=int(raw.get("count", 0)),
+        style=c.choice(raw.get("style", "shapes"), f"{path}.style", PROCEDURAL_STYLES),
         redraw=c.boolean(raw.get("redraw", True), f"{path}.redraw"),
         effects=(None if raw.get("effects") is None else
                  _effects(c, raw["effects"], f"{path}.effects") if isinstance(raw["effects"], list) else

@@ -22,6 +22,7 @@ from .imageio import BadInput, encode_png, load_grey
 from .recipe import BinarizeSpec, Recipe
 from .sources import SourceItem
 from .strokes import fit_polylines, load_stroke3, stroke3_to_polylines
+from .figures import figure_line_art
 from .lineart import LineArtStyle, procedural_line_art
 from .render import render_polylines
 
@@ -91,6 +92,9 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
     elif item.kind == "procedural":
         # each drawing its own density and line weight, from a generator seeded by its name
         draw_rng = np.random.default_rng(stable_seed(recipe.seed, item.drawing, "drawing"))
+        if spec.style == "figure":
+            target = _binarized(figure_line_art((spec.size, spec.size), draw_rng, spec.line_width), pre.target_binarize)
+            return _finish(target, pre)
         style = LineArtStyle(density=float(draw_rng.uniform(0.6, 1.6)),
                              width_range=tuple(sorted(draw_rng.uniform(0.9, 4.5, 2))),
                              hatching=float(draw_rng.uniform(0.2, 0.8)))
@@ -108,6 +112,13 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
     if pre.target_cleanup:
         target = clean_target(target, pre.cleanup_at_load)
     return inp, target, is_clean
+
+
+def _finish(target: np.ndarray, pre) -> tuple[np.ndarray, np.ndarray, bool]:
+    """A clean drawing as (input, target, input_is_clean) with the target clean-up applied."""
+    if pre.target_cleanup:
+        target = clean_target(target, pre.cleanup_at_load)
+    return target, target, True
 
 
 def _provenance(item: SourceItem) -> str:

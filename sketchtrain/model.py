@@ -41,6 +41,8 @@ class ModelConfig:
     width: float = 1.0
     norm_mean: float = 0.9664423107454593
     norm_std: float = 0.08583666033640507
+    # median line width (px) of the training inputs, for `--scale auto`; None: not measured
+    line_width: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -101,22 +101,30 @@ def _device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _measure_normalisation(shards: list[str], samples: int, skipped: list[dict]) -> tuple[float, float]:
-    """Mean and std of input pixels over the first ``samples`` readable training samples."""
+def _measure_inputs(shards: list[str], samples: int, skipped: list[dict]) -> tuple[float, float, float | None]:
+    """Mean and std of input pixels, and the inputs' median line width (sketchdata.linewidth,
+    recorded so that ``--scale auto`` can bring a user's lines to it), over the first
+    ``samples`` readable training samples."""
     from sketchdata.dataset import iter_samples
+    from sketchdata.linewidth import width_samples
 
     total, total_sq, n = 0.0, 0.0, 0
+    widths = []
     for i, (_, inp, _, _) in enumerate(iter_samples(shards, skipped=skipped)):
         if i >= samples:
             break
         total += float(inp.sum(dtype=np.float64))
         total_sq += float((inp.astype(np.float64) ** 2).sum())
         n += inp.size
+        widths.append(width_samples(inp))
     if n == 0:
-        reasons = "; ".join(f"{r['shard']}: {r['reason']}" for r in skipped[:3])
+        reasons = "; ".join(f"{r['shard']}" + (f" sample {r['key']}" if "key" in r else "") + f": {r['reason']}"
+                            for r in skipped[:3])
         raise DataError(f"no readable training sample to measure the input normalisation ({reasons or 'empty shards'})")
     mean = total / n
-    return mean, math.sqrt(max(total_sq / max(n, 1) - mean * mean, 1e-8))
+    all_widths = np.concatenate(widths)
+    line_width = round(float(np.median(all_widths)), 3) if all_widths.size else None
+    return mean, math.sqrt(max(total_sq / max(n, 1) - mean * mean, 1e-8)), line_width
 
 
 def _learning_rate(cfg: FitConfig, base: float, step: int) -> float:
@@ -226,11 +234,12 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
     data_skipped: list[dict] = []  # unreadable shards / samples met in the main process
     if resume_data is not None:
         norm = (resume_data["model"]["norm_mean"], resume_data["model"]["norm_std"])
-    elif cfg.norm_samples > 0:
-        norm = _measure_normalisation(train_shards, cfg.norm_samples, data_skipped)
-    else:  # the constants published with the authors' mse model
-        norm = (ModelConfig.norm_mean, ModelConfig.norm_std)
-    config = model_config(cfg.variant, norm_mean=norm[0], norm_std=norm[1])
+        line_width = resume_data["model"].get("line_width")
+    else:
+        mean, std, line_width = _measure_inputs(train_shards, max(cfg.norm_samples, 32), data_skipped)
+        # norm_samples 0: the constants published with the authors' mse model
+        norm = (mean, std) if cfg.norm_samples > 0 else (ModelConfig.norm_mean, ModelConfig.norm_std)
+    config = model_config(cfg.variant, norm_mean=norm[0], norm_std=norm[1], line_width=line_width)
     model = SimplifyNet(config)
     if cfg.init and resume_data is None:
         # weights only make sense with the normalisation they were trained with
