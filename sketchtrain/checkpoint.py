@@ -83,7 +83,7 @@ def model_from_checkpoint(data: dict) -> SimplifyNet:
     config = ModelConfig(**data["model"])
     model = SimplifyNet(config)
     check_state_dict(model, data["state_dict"], f"checkpoint weights for its model config ({config.variant})")
-    model.load_state_dict(data["state_dict"])
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in data["state_dict"].items()})
     return model.eval()
 
 
@@ -113,3 +113,15 @@ def check_state_dict(model: torch.nn.Module, state: dict, what: str) -> None:
         problems.append(f"{len(shapes)} shapes differ, e.g. " + "; ".join(shapes[:3]))
     if problems:
         raise CheckpointError(f"{what} do not fit the network: " + "; ".join(problems))
+
+
+def save_slim(source: str | Path, target: str | Path, note: dict | None = None) -> dict:
+    """Write a checkpoint for shipping: model config, weights in float16 (half the size; the
+    fast path runs in bf16 anyway), step, training args and metrics; no optimiser or RNG state.
+    Loads everywhere a checkpoint does (weights are cast back to float32 on load)."""
+    data = load_checkpoint(source)
+    half = {k: (v.half() if v.is_floating_point() else v) for k, v in data["state_dict"].items()}
+    slim = {"model": data["model"], "state_dict": half, "step": data["step"], "args": data.get("args", {}),
+            "metrics": data.get("metrics", {}), "best_val_loss": data.get("best_val_loss"), "shipped": note or {}}
+    save_checkpoint(target, slim)
+    return slim

@@ -26,6 +26,25 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+MODEL_HELP = ("Checkpoint (.pt) or the authors' released weights (.pth); default: the model shipped with "
+              "the package (README, model card).")
+SCALE_HELP = ("auto (match the input's line width to the model's) or a number: run at this scale and bring "
+              "back (0.5 simplifies more, 2 keeps finer detail).")
+
+
+def _model_and_rest(model: Optional[Path], positionals: list[Path], command: str,
+                    min_rest: int) -> tuple[Optional[Path], list[Path]]:
+    """--model, or the older form with the model as first positional argument (a weights file
+    is told apart from images by its suffix), with a deprecation note."""
+    from .default_model import looks_like_model
+
+    if model is None and len(positionals) > min_rest and looks_like_model(positionals[0]):
+        print_skipped(f"`sketchtrain {command} MODEL ...` is deprecated: write `--model {positionals[0]}`",
+                      tag="note:")
+        return positionals[0], positionals[1:]
+    return model, positionals
+
+
 @app.command()
 def fit(
     shards: Path = typer.Argument(..., help="Dataset folder built by `sketchdata build`."),
@@ -85,10 +104,10 @@ def fit(
 
 @app.command()
 def simplify(
-    model: Path = typer.Argument(..., help="Our checkpoint (.pt) or the authors' released weights (.pth)."),
     inputs: list[Path] = typer.Argument(..., help="Image files and/or folders (recursive)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder (names kept, .png)."),
-    scale: float = typer.Option(1.0, help="Run at this scale and bring back (1, 0.5, 0.25: smaller simplifies more)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder (names kept, .png; see README for clashes)."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    scale: str = typer.Option("auto", help=SCALE_HELP),
     binarize: bool = typer.Option(False, "--binarize", help="Black and white output (Otsu, or --threshold)."),
     threshold: Optional[float] = typer.Option(None, help="Binarisation / tracing threshold in [0, 1]."),
     svg: bool = typer.Option(False, "--svg", help="Also write an SVG traced with the Potrace algorithm."),
@@ -105,8 +124,13 @@ def simplify(
 ):
     """Simplify rough sketches of any size (bounded memory), optionally binarised and as SVG."""
     from .checkpoint import CheckpointError
-    from .simplify import simplify_paths
+    from .simplify import parse_scale, simplify_paths
 
+    model, inputs = _model_and_rest(model, inputs, "simplify", 1)
+    try:
+        scale = parse_scale(scale)
+    except ValueError as exc:
+        _fail(str(exc))
     options = SimplifyOptions(scale=scale, binarize=binarize, threshold=threshold, svg=svg, precision=precision,
                               device=device, tile=tile, margin=margin, tile_pixels=tile_pixels, constants=constants,
                               views=views, max_pixels=max_pixels)
@@ -115,7 +139,8 @@ def simplify(
         if "reason" in record:
             err_console.print(tagged("failed", "red", f"{record['input']}: {record['reason']}"))
         elif not quiet:
-            console.print(f"{record['input']} -> {record['output']} ({record['seconds']:.2f}s)")
+            console.print(f"{record['input']} -> {record['output']} (scale {record['scale']:g}, "
+                          f"{record['seconds']:.2f}s)")
 
     try:
         report = simplify_paths(model, inputs, out, options, on_file=show)
@@ -128,8 +153,9 @@ def simplify(
 
 @app.command()
 def export(
-    model: Path = typer.Argument(..., help="Checkpoint or released weights."),
+    legacy_model: Optional[Path] = typer.Argument(None, metavar="[MODEL]", help="Deprecated: use --model."),
     out: Path = typer.Option(..., "--out", "-o", help="model.onnx (ONNX) or model.pt (TorchScript)."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     constants: Optional[str] = typer.Option(None, help="Released weights' normalisation (see simplify)."),
 ):
     """Export to ONNX (checked with onnxruntime) or TorchScript; verified against PyTorch."""
@@ -137,6 +163,11 @@ def export(
     from .export import ExportError, export_model
 
     try:
+        if legacy_model is not None:
+            if model is not None:
+                _fail("give the model once: --model PATH")
+            model, _ = _model_and_rest(None, [legacy_model, legacy_model], "export", 1)
+            model = legacy_model
         report = export_model(model, out, constants)
     except (CheckpointError, ExportError, ValueError, ImportError) as exc:
         _fail(str(exc))
@@ -170,15 +201,16 @@ def score(
 
 @app.command()
 def evaluate(
-    model: Path = typer.Argument(..., help="Checkpoint or released weights."),
-    data: Path = typer.Argument(..., help="Dataset folder (validation split) or a folder with rough/ and clean/."),
+    data: list[Path] = typer.Argument(..., metavar="DATA", help="Dataset folder (validation split) or a folder "
+                                      "with rough/ and clean/."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     out: Path = typer.Option(Path("eval"), "--out", "-o", help="Report folder (summary.json, per_image.csv, report.html)."),
     tol_px: Optional[float] = typer.Option(None, "--tol-px", help="Tolerance in pixels (default 1)."),
     tol_permille: Optional[float] = typer.Option(None, "--tol-permille", help="Tolerance in thousandths of the long edge."),
     split: str = typer.Option("validation", help="Which split of a dataset."),
     max_samples: Optional[int] = typer.Option(None, help="Evaluate at most this many pairs."),
     no_baselines: bool = typer.Option(False, "--no-baselines", help="Score the model only."),
-    scale: float = typer.Option(1.0, help="Run the model at this scale."),
+    scale: str = typer.Option("auto", help=SCALE_HELP),
     views: int = typer.Option(1, help=VIEWS_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
@@ -190,8 +222,18 @@ def evaluate(
     from .checkpoint import CheckpointError
     from .evaluate import EvalOptions, EvaluationError, evaluate as evaluate_fn, summary_table_rows
 
+    from .simplify import parse_scale
+
+    model, rest = _model_and_rest(model, data, "evaluate", 1)
+    if len(rest) != 1:
+        _fail(f"give one DATA folder, got {len(rest)}: {', '.join(map(str, rest))}")
+    data = rest[0]
     if tol_px is None and tol_permille is None:
         tol_px = 1.0
+    try:
+        scale = parse_scale(scale)
+    except ValueError as exc:
+        _fail(str(exc))
     options = EvalOptions(tol_px=tol_px, tol_permille=tol_permille, split=split, max_samples=max_samples,
                           baselines=not no_baselines, scale=scale, views=views)
     try:
@@ -216,10 +258,10 @@ def evaluate(
 
 @app.command()
 def sheet(
-    model: Path = typer.Argument(..., help="Checkpoint or released weights."),
     inputs: list[Path] = typer.Argument(..., help="Real rough sketches (files or folders), no ground truth needed."),
     out: Path = typer.Option(Path("sheet.png"), "--out", "-o"),
-    scale: float = typer.Option(1.0, help="Run the model at this scale."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    scale: str = typer.Option("auto", help=SCALE_HELP),
     constants: Optional[str] = typer.Option(None, help="Released weights' normalisation (see simplify)."),
 ):
     """Side-by-side sheet: input | model | Otsu threshold | Sauvola, one row per sketch."""
@@ -227,10 +269,14 @@ def sheet(
     from .checkpoint import CheckpointError
     from .sheet import comparison_sheet
 
+    from .simplify import parse_scale
+
+    model, inputs = _model_and_rest(model, inputs, "sheet", 1)
     try:
-        result = comparison_sheet(model, inputs, out, scale, constants=constants)
+        result = comparison_sheet(model, inputs, out, parse_scale(scale), constants=constants)
     except (BadInput, CheckpointError, ValueError) as exc:
         _fail(str(exc))
     for s in result["skipped"]:
         print_skipped(f"{s['path']}: {s['reason']}")
-    console.print(f"wrote {out}: {result['rows']} rows ({' | '.join(result['columns'])})")
+    scales = ", ".join(f"{Path(k).name} {v:g}" for k, v in result["scales"].items())
+    console.print(f"wrote {out}: {result['rows']} rows ({' | '.join(result['columns'])}); scales: {scales}")

@@ -25,6 +25,7 @@ from sketchdata.dataset import iter_samples, shard_paths
 from sketchdata.imageio import BadInput, atomic_write_bytes, list_images, load_grey, save_png
 
 from .baselines import BASELINES, fixed_threshold
+from .default_model import resolve_model
 from .inference import Simplifier, load_model
 from .metrics import score, stroke_scores, to_luma8, tolerance_pixels
 
@@ -44,7 +45,7 @@ class EvalOptions:
     split: str = "validation"
     max_samples: int | None = None
     baselines: bool = True
-    scale: float = 1.0
+    scale: float | str = "auto"
     precision: str = "auto"
     views: int = 1  # test-time augmentation views (see inference.Simplifier)
     report_images: int = 6  # best and worst cases shown with pictures
@@ -144,8 +145,8 @@ def evaluate(model_path: str | Path, data: str | Path, out_dir: str | Path,
     start = time.perf_counter()
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
-    model, info = load_model(model_path)
-    runner = Simplifier(model, precision=options.precision, views=options.views)
+    model, info = load_model(resolve_model(model_path))
+    runner = Simplifier(model, precision=options.precision, views=options.views, line_width=info.get("line_width"))
     methods: dict[str, Callable[[np.ndarray], np.ndarray]] = {"model": lambda img: runner.simplify(img, options.scale)}
     if options.baselines:
         methods.update(BASELINES)

@@ -15,6 +15,7 @@ import torch
 
 from sketchdata.files import atomic_target
 
+from .default_model import resolve_model
 from .inference import load_model
 
 
@@ -28,11 +29,11 @@ def _probe(size: tuple[int, int] = (96, 128), seed: int = 0) -> torch.Tensor:
     return torch.from_numpy(procedural_line_art(size, np.random.default_rng(seed)))[None, None]
 
 
-def export_model(model_path: str | Path, out: str | Path, constants: str | None = None,
+def export_model(model_path: str | Path | None, out: str | Path, constants: str | None = None,
                  tolerance: float = 1e-3) -> dict:
     """Write ``out`` (.onnx, or .pt/.ts for TorchScript) and verify it; returns a report."""
     out = Path(out)
-    model, info = load_model(model_path, constants)
+    model, info = load_model(resolve_model(model_path), constants)
     model = model.float().eval()
     x = _probe()
     with torch.inference_mode():

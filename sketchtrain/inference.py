@@ -39,6 +39,27 @@ def pad_to_multiple_of_8(x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]
     return x, (h, w)
 
 
+# The authors' released weights record no training line width. Assumption (README): they expect
+# lines like their own demo input, test.png, which their script runs at scale 1; its median line
+# width by sketchdata.linewidth is 1.13 px.
+RELEASED_LINE_WIDTH = 1.13
+AUTO_SCALE_RANGE = (0.5, 3.0)
+
+
+def auto_scale(image: np.ndarray, model_line_width: float | None) -> float:
+    """The scale that brings the image's median line width to the model's training line width
+    (1.0 when either is unknown), clipped to AUTO_SCALE_RANGE and rounded to 0.05."""
+    from sketchdata.linewidth import median_stroke_width
+
+    if not model_line_width:
+        return 1.0
+    width = median_stroke_width(image)
+    if width is None:
+        return 1.0
+    scale = float(np.clip(model_line_width / width, *AUTO_SCALE_RANGE))
+    return round(scale * 20) / 20
+
+
 def cpu_has_bf16() -> bool:
     try:
         return bool(torch.cpu._is_avx512_bf16_supported())
@@ -58,7 +79,8 @@ def load_model(path: str | Path, constants: str | None = None) -> tuple[nn.Modul
         ckpt = load_checkpoint(path)
         model = fold_batchnorm(model_from_checkpoint(ckpt))
         return model, {"kind": "checkpoint", "variant": ckpt["model"]["variant"], "step": ckpt["step"],
-                       "norm": (ckpt["model"]["norm_mean"], ckpt["model"]["norm_std"])}
+                       "norm": (ckpt["model"]["norm_mean"], ckpt["model"]["norm_std"]),
+                       "line_width": ckpt["model"].get("line_width")}
     if is_released_layout(data):
         if constants is None:
             found = re.findall(r"(gan|mse|pencil1|pencil2)", Path(path).name.lower())
@@ -68,7 +90,8 @@ def load_model(path: str | Path, constants: str | None = None) -> tuple[nn.Modul
             constants = found[0]
         named = constants if constants in RELEASED_NORMALISATION else tuple(float(v) for v in constants.split(","))
         model = load_released(data, named, source=str(path))
-        return model, {"kind": "released", "constants": constants, "width": model.config.width}
+        return model, {"kind": "released", "constants": constants, "width": model.config.width,
+                       "line_width": RELEASED_LINE_WIDTH}
     raise CheckpointError(f"{path}: neither a sketchtrain checkpoint nor the authors' released layout "
                           f"(state dict with keys 0.weight ... 44.bias); it has keys {describe_keys(data)}")
 
@@ -86,6 +109,7 @@ class Simplifier:
     blend: int = 16  # cross-fade width between neighbouring tile centres
     threads: int = 0
     views: int = 1  # test-time augmentation: 1, 2, 4 or 8 rotated/flipped views, outputs averaged
+    line_width: float | None = None  # the model's training line width, for scale "auto"
 
     def __post_init__(self):
         if self.device == "auto":
@@ -155,13 +179,21 @@ class Simplifier:
                 weight[ky0:ky1, kx0:kx1] += ramp
         return (out / np.maximum(weight, 1e-8))[:h, :w]
 
-    def simplify(self, image: np.ndarray, scale: float = 1.0) -> np.ndarray:
-        """Simplify a grey image of any size; ``scale`` < 1 simplifies more (paper, Fig. scale)."""
+    def choose_scale(self, image: np.ndarray, scale: float | str) -> float:
+        """A number as given; "auto": see :func:`auto_scale`."""
+        if scale == "auto":
+            return auto_scale(image, self.line_width)
+        return float(scale)
+
+    def simplify(self, image: np.ndarray, scale: float | str = 1.0) -> np.ndarray:
+        """Simplify a grey image of any size; ``scale`` < 1 simplifies more (paper, Fig. scale);
+        "auto" matches the image's line width to the model's."""
         if image.ndim != 2:
             raise ValueError(f"expected a grey (H, W) image, got shape {image.shape}")
         h, w = image.shape
         if h == 0 or w == 0:
             raise ValueError("empty image")
+        scale = self.choose_scale(image, scale)
         work = image
         if scale != 1.0:
             size = (max(8, int(round(w * scale))), max(8, int(round(h * scale))))

@@ -10,24 +10,27 @@ from sketchdata.binarize import otsu, sauvola
 from sketchdata.imageio import BadInput, load_grey, save_png
 from sketchdata.preview import grid
 
+from .default_model import resolve_model
 from .inference import Simplifier, load_model
 from .simplify import collect_inputs
 
 
-def comparison_sheet(model_path: str | Path, inputs: list[str | Path], out: str | Path, scale: float = 1.0,
-                     cell: int = 320, constants: str | None = None) -> dict:
-    """Write the sheet PNG; returns {"rows": n, "skipped": [...], "columns": [...]}."""
-    model, _ = load_model(model_path, constants)
-    runner = Simplifier(model)
-    rows, skipped = [], []
+def comparison_sheet(model_path: str | Path | None, inputs: list[str | Path], out: str | Path,
+                     scale: float | str = "auto", cell: int = 320, constants: str | None = None) -> dict:
+    """Write the sheet PNG; returns {"rows": n, "skipped": [...], "columns": [...], "scales": {...}}
+    (``model_path`` None: the shipped default model; "scales": the scale used per input)."""
+    model, info = load_model(resolve_model(model_path), constants)
+    runner = Simplifier(model, line_width=info.get("line_width"))
+    rows, skipped, scales = [], [], {}
     for src, _ in collect_inputs(inputs):
         try:
             image = load_grey(src)
         except BadInput as exc:
             skipped.append({"path": str(src), "reason": str(exc)})
             continue
-        rows.append([image, runner.simplify(image, scale), otsu(image), sauvola(image, 25, 0.2)])
+        scales[str(src)] = runner.choose_scale(image, scale)
+        rows.append([image, runner.simplify(image, scales[str(src)]), otsu(image), sauvola(image, 25, 0.2)])
     if not rows:
         raise BadInput("no readable images among the inputs")
     save_png(out, grid(rows, cell))
-    return {"rows": len(rows), "skipped": skipped, "columns": ["input", "model", "otsu", "sauvola"]}
+    return {"rows": len(rows), "skipped": skipped, "columns": ["input", "model", "otsu", "sauvola"], "scales": scales}

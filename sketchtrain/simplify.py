@@ -18,13 +18,14 @@ import numpy as np
 
 from sketchdata.imageio import BadInput, list_images, load_grey, save_png
 
+from .default_model import resolve_model
 from .inference import Simplifier, load_model
 from .vectorize import save_svg
 
 
 @dataclass
 class SimplifyOptions:
-    scale: float = 1.0
+    scale: float | str = "auto"  # a number, or "auto": match the input's line width to the model's
     binarize: bool = False
     threshold: float | None = None  # None: Otsu (when binarising / tracing)
     svg: bool = False
@@ -102,14 +103,29 @@ def plan_outputs(inputs: list[str | Path], out_dir: str | Path, svg: bool) -> li
     return plan
 
 
-def simplify_paths(model_path: str | Path, inputs: list[str | Path], out_dir: str | Path,
+def parse_scale(text: str | float) -> float | str:
+    """``auto`` or a positive number (the command line's --scale)."""
+    if isinstance(text, str) and text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"--scale must be 'auto' or a number such as 0.5 or 2, got {text!r}") from None
+    if not 0.05 <= value <= 8:
+        raise ValueError(f"--scale must be between 0.05 and 8, got {value}")
+    return value
+
+
+def simplify_paths(model_path: str | Path | None, inputs: list[str | Path], out_dir: str | Path,
                    options: SimplifyOptions = SimplifyOptions(),
                    on_file: Callable[[dict], None] | None = None) -> SimplifyReport:
-    """Simplify every image under ``inputs`` into ``out_dir`` (see module doc)."""
+    """Simplify every image under ``inputs`` into ``out_dir`` (see module doc); ``model_path``
+    None runs the shipped default model."""
     plan = plan_outputs(inputs, out_dir, options.svg)  # refuse conflicts before loading anything
-    model, info = load_model(model_path, options.constants)
+    model, info = load_model(resolve_model(model_path), options.constants)
     runner = Simplifier(model, device=options.device, precision=options.precision, tile=options.tile,
-                        margin=options.margin, tile_pixels=options.tile_pixels, views=options.views)
+                        margin=options.margin, tile_pixels=options.tile_pixels, views=options.views,
+                        line_width=info.get("line_width"))
     report = SimplifyReport()
     for src, target in plan:
         record = {"input": str(src)}
@@ -118,7 +134,9 @@ def simplify_paths(model_path: str | Path, inputs: list[str | Path], out_dir: st
                 raise BadInput("file not found")
             image = load_grey(src, options.max_pixels)
             start = time.perf_counter()
-            result = runner.simplify(image, options.scale)
+            scale = runner.choose_scale(image, options.scale)
+            record["scale"] = scale
+            result = runner.simplify(image, scale)
             threshold = options.threshold
             if options.binarize or options.svg:
                 if threshold is None:

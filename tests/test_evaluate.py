@@ -16,7 +16,7 @@ from sketchtrain.cli import app
 def test_evaluate_a_dataset_writes_table_json_csv_and_html(tiny_project, tmp_path):
     dataset = build_dataset(load_recipe(tiny_project / "recipe.yaml")).out_dir
     ckpt = save_model_checkpoint(tmp_path / "m.pt", calibrated_model())
-    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["evaluate", str(ckpt), dataset, "-o", str(tmp_path / "eval")])
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["evaluate", "--model", str(ckpt), dataset, "-o", str(tmp_path / "eval")])
     assert result.exit_code == 0, result.output
     for method in ("model", "otsu", "sauvola", "potrace", "threshold_best"):
         assert method in result.output
@@ -37,7 +37,7 @@ def test_evaluate_a_rough_clean_folder(tmp_path):
         save_png(tmp_path / "pairs" / "clean" / f"p{i}.png", clean)
         save_png(tmp_path / "pairs" / "rough" / f"p{i}.png", np.clip(clean + 0.1, 0, 1))
     ckpt = save_model_checkpoint(tmp_path / "m.pt", calibrated_model())
-    result = CliRunner().invoke(app, ["evaluate", str(ckpt), str(tmp_path / "pairs"), "-o", str(tmp_path / "e"),
+    result = CliRunner().invoke(app, ["evaluate", "--model", str(ckpt), str(tmp_path / "pairs"), "-o", str(tmp_path / "e"),
                                       "--tol-permille", "10", "--no-baselines"])
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "e" / "summary.json").read_text())
@@ -50,7 +50,7 @@ def test_sheet_on_sketches_without_ground_truth(tmp_path):
         save_png(tmp_path / "sketches" / f"s{i}.png", procedural_line_art((60, 70), np.random.default_rng(i)))
     (tmp_path / "sketches" / "bad.png").write_text("x")
     ckpt = save_model_checkpoint(tmp_path / "m.pt", calibrated_model())
-    result = CliRunner().invoke(app, ["sheet", str(ckpt), str(tmp_path / "sketches"), "-o", str(tmp_path / "s.png")])
+    result = CliRunner().invoke(app, ["sheet", "--model", str(ckpt), str(tmp_path / "sketches"), "-o", str(tmp_path / "s.png")])
     assert result.exit_code == 0, result.output
     assert "2 rows" in result.output and "bad.png" in result.output
     from sketchdata.imageio import load_grey

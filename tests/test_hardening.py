@@ -144,9 +144,9 @@ def test_simplify_refuses_to_write_over_inputs(model_file, tmp_path):
     make_drawings(scans, 2, (48, 64))
     before = snapshot(tmp_path)
     for args in (["-o", str(scans)], ["-o", str(scans / ".")]):
-        result = runner.invoke(train_app, ["simplify", str(model_file), str(scans), *args])
+        result = runner.invoke(train_app, ["simplify", "--model", str(model_file), str(scans), *args])
         assert result.exit_code == 2 and "input folder" in result.output, result.output
-    result = runner.invoke(train_app, ["simplify", str(model_file), str(scans / "d00.png"), "-o", str(scans)])
+    result = runner.invoke(train_app, ["simplify", "--model", str(model_file), str(scans / "d00.png"), "-o", str(scans)])
     assert result.exit_code == 2 and "would overwrite the input" in result.output
     assert snapshot(tmp_path) == before
 
@@ -158,7 +158,7 @@ def test_shared_stems_get_distinct_outputs_and_write_errors_are_per_file(model_f
     out = tmp_path / "clean"
     (out / "d01.png").mkdir(parents=True)  # a folder where an output must go: that write fails
     before = snapshot(tmp_path, out)
-    result = runner.invoke(train_app, ["simplify", str(model_file), str(scans), "-o", str(out)])
+    result = runner.invoke(train_app, ["simplify", "--model", str(model_file), str(scans), "-o", str(out)])
     assert result.exit_code == 1, result.output
     assert (out / "d00.png.png").is_file() and (out / "d00.jpg.png").is_file() and not (out / "d00.png").exists()
     assert "cannot write" in result.output and "d01.png" in result.output
@@ -170,7 +170,7 @@ def test_simplify_over_the_bad_image_corpus(model_file, tmp_path):
     expected = bad_image_corpus(tmp_path / "in")
     out = tmp_path / "out"
     before = snapshot(tmp_path, out)
-    result = runner.invoke(train_app, ["simplify", str(model_file), str(tmp_path / "in"), "-o", str(out),
+    result = runner.invoke(train_app, ["simplify", "--model", str(model_file), str(tmp_path / "in"), "-o", str(out),
                                        "--max-pixels", "1000000"])
     assert result.exit_code == 1, result.output
     for name, outcome in expected.items():
@@ -189,7 +189,7 @@ def test_build_augment_and_sheet_skip_and_name_every_bad_image(model_file, tmp_p
     before = snapshot(tmp_path)
     commands = [(data_app, ["build", "--recipe", str(tmp_path / "recipe.yaml")], tmp_path / "out"),
                 (data_app, ["augment", "--noise", "slur", str(tmp_path / "art"), str(tmp_path / "aug")], tmp_path / "aug"),
-                (train_app, ["sheet", str(model_file), str(tmp_path / "art"), "-o", str(tmp_path / "s.png")],
+                (train_app, ["sheet", "--model", str(model_file), str(tmp_path / "art"), "-o", str(tmp_path / "s.png")],
                  tmp_path / "s.png")]
     for app, args, out in commands:
         result = runner.invoke(app, args)
@@ -203,7 +203,7 @@ def test_build_augment_and_sheet_skip_and_name_every_bad_image(model_file, tmp_p
 
 def test_max_pixels_is_an_option_of_simplify(model_file, tmp_path):
     make_drawings(tmp_path / "in", 1, (64, 80))
-    result = runner.invoke(train_app, ["simplify", str(model_file), str(tmp_path / "in"), "-o", str(tmp_path / "o"),
+    result = runner.invoke(train_app, ["simplify", "--model", str(model_file), str(tmp_path / "in"), "-o", str(tmp_path / "o"),
                                        "--max-pixels", "1000"])
     assert result.exit_code == 1 and "limit" in result.output and "max_pixels" in result.output
 
@@ -234,13 +234,13 @@ def test_names_with_markup_are_printed_literally_by_every_command(model_file, tm
     scans = root / "scans"
     make_drawings(scans, 1, (48, 64))
     (scans / "d00.png").rename(scans / f"{MARKUP_FILE}.png")
-    result = runner.invoke(train_app, ["simplify", str(model_file), str(scans), "-o", str(root / "clean")])
+    result = runner.invoke(train_app, ["simplify", "--model", str(model_file), str(scans), "-o", str(root / "clean")])
     assert result.exit_code == 0 and f"{MARKUP_FILE}.png" in result.output, result.output
     (scans / "[red]broken[bold].png").write_text("no")
-    result = runner.invoke(train_app, ["simplify", str(model_file), str(scans), "-o", str(root / "clean")])
+    result = runner.invoke(train_app, ["simplify", "--model", str(model_file), str(scans), "-o", str(root / "clean")])
     assert result.exit_code == 1 and "[red]broken[bold].png" in result.output
     for args in (["fit", str(ds / "nope"), "-o", str(root / "run")],
-                 ["evaluate", str(model_file), str(ds / "nope"), "-o", str(root / "ev")],
+                 ["evaluate", "--model", str(model_file), str(ds / "nope"), "-o", str(root / "ev")],
                  ["export", str(root / "nope.pt"), "-o", str(root / "m.onnx")],
                  ["score", str(root / "nope.png"), str(root / "nope.png")],
                  ["sheet", str(root / "nope.pt"), str(scans), "-o", str(root / "s.png")]):
@@ -270,7 +270,7 @@ def test_corrupt_shards_are_skipped_and_named_by_inspect_fit_and_evaluate(damage
                                        "--epoch-batches", "2", "-q"])
     assert result.exit_code == 0, result.output
     assert broken in result.output and "unreadable shards/samples skipped" in result.output
-    result = runner.invoke(train_app, ["evaluate", str(model_file), str(damaged_dataset), "-o", str(tmp_path / "ev"),
+    result = runner.invoke(train_app, ["evaluate", "--model", str(model_file), str(damaged_dataset), "-o", str(tmp_path / "ev"),
                                        "-q"])
     assert result.exit_code == 0, result.output
     assert "validation-000000.tar" in result.output and "dropped" in result.output
@@ -296,7 +296,7 @@ def test_evaluate_counts_blanks_names_dropped_pairs_and_writes_valid_json(model_
     Image.new("L", (32, 40), 0).save(data / "rough" / "mismatch.png")
     Image.new("L", (64, 64), 0).save(data / "clean" / "mismatch.png")
     before = snapshot(tmp_path, tmp_path / "ev")
-    result = runner.invoke(train_app, ["evaluate", str(model_file), str(data), "-o", str(tmp_path / "ev")])
+    result = runner.invoke(train_app, ["evaluate", "--model", str(model_file), str(data), "-o", str(tmp_path / "ev")])
     assert result.exit_code == 0, result.output
     assert "lonely" in result.output and "mismatch" in result.output and "2 pairs dropped" in result.output
     summary = _strict_json((tmp_path / "ev" / "summary.json").read_text())
@@ -310,7 +310,7 @@ def test_evaluate_counts_blanks_names_dropped_pairs_and_writes_valid_json(model_
     page = (tmp_path / "ev" / "report.html").read_text()
     assert "Pairs left out (2)" in page and ">blank<" in page
     assert snapshot(tmp_path, tmp_path / "ev") == before
-    result = runner.invoke(train_app, ["evaluate", str(model_file), str(data), "-o", str(tmp_path / "ev2"),
+    result = runner.invoke(train_app, ["evaluate", "--model", str(model_file), str(data), "-o", str(tmp_path / "ev2"),
                                        "--tol-px", "-1"])
     assert result.exit_code == 2 and "tolerance must be" in result.output
     result = runner.invoke(train_app, ["score", str(data / "clean" / "d00.png"), str(data / "clean" / "d00.png")])
