@@ -3,12 +3,12 @@
 # toolkit's own commands: build the training shards from recipes/default_model.yaml (the
 # project's own procedural drawings only), train, and store the best checkpoint (picked on the
 # validation split) as a slim float16 checkpoint. About an hour on a 2-core CPU (README, model card).
-# Environment: STEPS (12000), VARIANT (quarter), WORKERS (2), RUN (runs/default_model).
+# Environment: STEPS (14000), VARIANT (quarter), WORKERS (2), RUN (runs/default_model).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 BIN=.venv/bin
-STEPS=${STEPS:-12000}
+STEPS=${STEPS:-14000}
 VARIANT=${VARIANT:-quarter}
 RUN=${RUN:-runs/default_model}
 $BIN/sketchdata build --recipe recipes/default_model.yaml --workers "${WORKERS:-2}" -q

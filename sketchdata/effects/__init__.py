@@ -11,13 +11,14 @@ import zlib
 import albumentations as A
 import numpy as np
 
-from .transforms import RandomNoise, RoughSketch, SketchEffect, Slur, Tone
+from .transforms import PencilPressure, RandomNoise, RoughSketch, SketchEffect, Slur, Tone
 
 EFFECTS: dict[str, type[SketchEffect]] = {
     "rough": RoughSketch,
     "slur": Slur,
     "tone": Tone,
     "random": RandomNoise,
+    "pressure": PencilPressure,
 }
 
 _NAME_OF_CLASS = {cls.__name__: name for name, cls in EFFECTS.items()}

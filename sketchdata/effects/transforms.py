@@ -15,6 +15,7 @@ from albumentations.core.transforms_interface import BaseTransformInitSchema, Im
 from pydantic import field_validator
 
 from .noise import random_noise
+from .pressure import pencil_pressure
 from .rough import rough_sketch
 from .slur import slur
 from .tone import tone
@@ -81,3 +82,9 @@ class RandomNoise(SketchEffect):
     """Grain, dust, salt-and-pepper, paper texture, scan artefacts (sketchdata.effects.noise)."""
 
     effect_function = staticmethod(random_noise)
+
+
+class PencilPressure(SketchEffect):
+    """Lighter, saturating graphite with a drifting hand pressure (sketchdata.effects.pressure)."""
+
+    effect_function = staticmethod(pencil_pressure)
