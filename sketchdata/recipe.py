@@ -17,7 +17,8 @@ import yaml
 from .binarize import BINARIZE_METHODS
 from .effects import DEFAULT_EFFECTS, EFFECTS
 
-SOURCE_KINDS = ("lineart", "pairs", "strokes", "raw", "procedural")
+SOURCE_KINDS = ("lineart", "pairs", "strokes", "svg", "raw", "procedural")
+SVG_WIDTHS = ("file", "recipe")
 PROCEDURAL_STYLES = ("shapes", "figure")
 
 
@@ -51,7 +52,8 @@ class SourceSpec:
     style: str = "shapes"  # procedural: "shapes" (abstract compositions) or "figure" (character sketches)
     line_width: tuple[float, float] = (1.5, 3.0)  # strokes and procedural figures: pen width range in pixels
     limit: int | None = None  # strokes: at most this many drawings per file
-    redraw: bool = True  # strokes: make the rough input by redrawing the strokes themselves
+    redraw: bool = True  # strokes / svg: make the rough input by redrawing the strokes themselves
+    widths: str = "file"  # svg: stroke widths from the file (scaled to the canvas) or from line_width
     # effects on the input: None = the recipe's list for lineart/strokes, none for pairs/raw;
     # true/false = the recipe's list or none; a list = this source's own effects
     effects: bool | tuple[dict, ...] | None = None
@@ -60,7 +62,7 @@ class SourceSpec:
     def effect_specs(self, recipe_effects: tuple[dict, ...]) -> tuple[dict, ...]:
         if isinstance(self.effects, tuple):
             return self.effects
-        on = self.effects if self.effects is not None else self.kind in ("lineart", "strokes", "procedural")
+        on = self.effects if self.effects is not None else self.kind in ("lineart", "strokes", "svg", "procedural")
         return recipe_effects if on else ()
 
     @property
@@ -239,6 +241,7 @@ def _source(c: _Checker, raw, path, index) -> SourceSpec:
         count=int(raw.get("count", 0)),
         style=c.choice(raw.get("style", "shapes"), f"{path}.style", PROCEDURAL_STYLES),
         redraw=c.boolean(raw.get("redraw", True), f"{path}.redraw"),
+        widths=c.choice(raw.get("widths", "file"), f"{path}.widths", SVG_WIDTHS),
         effects=(None if raw.get("effects") is None else
                  _effects(c, raw["effects"], f"{path}.effects") if isinstance(raw["effects"], list) else
                  c.boolean(raw["effects"], f"{path}.effects")),

@@ -22,6 +22,7 @@ from .imageio import BadInput, encode_png, load_grey
 from .recipe import BinarizeSpec, Recipe
 from .sources import SourceItem
 from .strokes import fit_polylines, load_stroke3, stroke3_to_polylines
+from .svg import fit_to_canvas, load_svg_strokes
 from .figures import figure_line_art
 from .lineart import LineArtStyle, procedural_line_art
 from .render import render_polylines
@@ -78,14 +79,17 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
             target = clean_target(target, pre.cleanup_at_load)
         # lineart through a teacher keeps its clean input for the effects; raw frames are the input
         return (raw if item.kind == "lineart" else inp), target, item.kind == "lineart"
-    if item.kind == "strokes":
-        drawing = _stroke_file(item.npz, item.npz_split)[item.npz_index]
-        lines = fit_polylines(stroke3_to_polylines(drawing), spec.size)
-        width = float(rng.uniform(*spec.line_width))
-        target = render_polylines(lines, (spec.size, spec.size), widths=width)
+    if item.kind in ("strokes", "svg"):
+        if item.kind == "strokes":
+            drawing = _stroke_file(item.npz, item.npz_split)[item.npz_index]
+            lines = fit_polylines(stroke3_to_polylines(drawing), spec.size)
+            widths = [float(rng.uniform(*spec.line_width))] * len(lines)
+        else:
+            lines, widths = _svg_strokes(item.clean, spec, rng)
+        target = render_polylines(lines, (spec.size, spec.size), widths=widths)
         if spec.redraw:
             strength = float(rng.uniform(*_rough_strength_range(recipe, spec)))
-            inp = rough_from_polylines(lines, [width] * len(lines), target.shape, strength, rng, reference=target)
+            inp = rough_from_polylines(lines, widths, target.shape, strength, rng, reference=target)
             is_clean = False
         else:
             inp, is_clean = target, True
@@ -112,6 +116,17 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
     if pre.target_cleanup:
         target = clean_target(target, pre.cleanup_at_load)
     return inp, target, is_clean
+
+
+def _svg_strokes(file: str, spec, rng: np.random.Generator) -> tuple[list, list[float]]:
+    """An SVG's paths fitted to the canvas, with widths from the file (scaled like the drawing;
+    unstroked shapes and ``widths: recipe`` take one width drawn from ``line_width``)."""
+    raw_lines, raw_widths = load_svg_strokes(file)
+    lines, scale = fit_to_canvas(raw_lines, spec.size)
+    fallback = float(rng.uniform(*spec.line_width))
+    if spec.widths == "recipe":
+        return lines, [fallback] * len(lines)
+    return lines, [fallback if w is None else max(0.5, w * scale) for w in raw_widths]
 
 
 def _finish(target: np.ndarray, pre) -> tuple[np.ndarray, np.ndarray, bool]:

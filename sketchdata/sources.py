@@ -24,7 +24,7 @@ class SourceItem:
     """One source drawing."""
 
     id: str
-    kind: str  # lineart | pairs | strokes
+    kind: str  # lineart | pairs | strokes | svg | raw | procedural
     source: str  # the recipe source's name
     clean: str | None = None  # path of the clean image (lineart, pairs)
     rough: str | None = None  # path of the rough image (pairs)
@@ -167,6 +167,20 @@ def _procedural(recipe, spec, skipped) -> list[SourceItem]:
             for i in range(spec.count)]
 
 
+def _svg(recipe, spec, skipped) -> list[SourceItem]:
+    """SVG line art: one drawing per file, rendered on a ``size`` canvas (nothing parsed here)."""
+    items = []
+    for index, entry in enumerate(spec.paths):
+        found = _expand(recipe, spec, entry, (".svg",))
+        if not found or not any(f.exists() for f, _ in found):
+            _nothing_at(recipe, spec, f"paths[{index}]", entry, ".svg files")
+        for file, root in found:
+            rel = _rel_id(file, root)
+            items.append(SourceItem(id=f"{spec.name}-{rel}", kind="svg", source=spec.name, clean=str(file),
+                                    width=spec.size, height=spec.size, drawing=rel))
+    return items
+
+
 def split_of(drawing: str, seed: int) -> float:
     """A number in [0, 1) fixed by the drawing and the recipe seed; below `validation` -> validation."""
     return (zlib.crc32(f"{seed}:{drawing}".encode()) & 0xFFFFFFFF) / 2**32
@@ -177,7 +191,7 @@ def collect_sources(recipe: Recipe) -> tuple[list[SourceItem], list[Skipped]]:
     skipped: list[Skipped] = []
     items: list[SourceItem] = []
     for spec in recipe.sources:
-        items += {"lineart": _lineart, "raw": _lineart, "pairs": _pairs, "strokes": _strokes,
+        items += {"lineart": _lineart, "raw": _lineart, "pairs": _pairs, "strokes": _strokes, "svg": _svg,
                   "procedural": _procedural}[spec.kind](recipe, spec, skipped)
     seen: set[str] = set()
     sized: list[SourceItem] = []
@@ -186,7 +200,7 @@ def collect_sources(recipe: Recipe) -> tuple[list[SourceItem], list[Skipped]]:
             skipped.append(Skipped(item.clean or item.npz or item.id, f"duplicate source id {item.id}"))
             continue
         seen.add(item.id)
-        if item.kind not in ("strokes", "procedural"):
+        if item.kind not in ("strokes", "svg", "procedural"):
             try:
                 w, h = read_size(item.rough or item.clean, recipe.preprocess.max_pixels)
                 if item.kind == "pairs":
