@@ -85,18 +85,25 @@ def _nothing_at(recipe: Recipe, spec: SourceSpec, field_name: str, entry: str, w
                       "recipe's folder)")
 
 
+def _files(recipe: Recipe, spec: SourceSpec, suffixes, what: str) -> list[tuple[Path, Path]]:
+    """(file, root) for every entry of ``spec.paths``; an entry naming nothing stops the build."""
+    files = []
+    for index, entry in enumerate(spec.paths):
+        found = _expand(recipe, spec, entry, suffixes)
+        if not found or not any(f.exists() for f, _ in found):
+            _nothing_at(recipe, spec, f"paths[{index}]", entry, what)
+        files += found
+    return files
+
+
 def _lineart(recipe, spec, skipped) -> list[SourceItem]:
     """Clean line art (kind lineart) or raw images whose targets a teacher makes (kind raw):
     either way one image file per drawing, kept in ``clean``."""
     items = []
-    for index, entry in enumerate(spec.paths):
-        found = _expand(recipe, spec, entry, IMAGE_SUFFIXES)
-        if not found or not any(f.exists() for f, _ in found):
-            _nothing_at(recipe, spec, f"paths[{index}]", entry, "image files")
-        for file, root in found:
-            rel = _rel_id(file, root)
-            items.append(SourceItem(id=f"{spec.name}-{rel}", kind=spec.kind, source=spec.name, clean=str(file),
-                                    drawing=rel))
+    for file, root in _files(recipe, spec, IMAGE_SUFFIXES, "image files"):
+        rel = _rel_id(file, root)
+        items.append(SourceItem(id=f"{spec.name}-{rel}", kind=spec.kind, source=spec.name, clean=str(file),
+                                drawing=rel))
     return items
 
 
@@ -137,23 +144,19 @@ def _pairs(recipe, spec, skipped) -> list[SourceItem]:
 
 def _strokes(recipe, spec, skipped) -> list[SourceItem]:
     items = []
-    for index, entry in enumerate(spec.paths):
-        found = _expand(recipe, spec, entry, (".npz",))
-        if not found or not any(f.exists() for f, _ in found):
-            _nothing_at(recipe, spec, f"paths[{index}]", entry, ".npz stroke files")
-        for file, root in found:
-            try:
-                drawings = load_stroke3(file, spec.npz_split)
-            except BadInput as exc:
-                skipped.append(Skipped(str(file), str(exc)))
-                continue
-            count = len(drawings) if spec.limit is None else min(spec.limit, len(drawings))
-            stem = _rel_id(file, root)
-            for i in range(count):
-                drawing = f"{stem}-{key_safe(spec.npz_split)}-{i:06d}"
-                items.append(SourceItem(
-                    id=f"{spec.name}-{drawing}", kind="strokes", source=spec.name, npz=str(file),
-                    npz_split=spec.npz_split, npz_index=i, width=spec.size, height=spec.size, drawing=drawing))
+    for file, root in _files(recipe, spec, (".npz",), ".npz stroke files"):
+        try:
+            drawings = load_stroke3(file, spec.npz_split)
+        except BadInput as exc:
+            skipped.append(Skipped(str(file), str(exc)))
+            continue
+        count = len(drawings) if spec.limit is None else min(spec.limit, len(drawings))
+        stem = _rel_id(file, root)
+        for i in range(count):
+            drawing = f"{stem}-{key_safe(spec.npz_split)}-{i:06d}"
+            items.append(SourceItem(
+                id=f"{spec.name}-{drawing}", kind="strokes", source=spec.name, npz=str(file),
+                npz_split=spec.npz_split, npz_index=i, width=spec.size, height=spec.size, drawing=drawing))
     return items
 
 
@@ -170,14 +173,10 @@ def _procedural(recipe, spec, skipped) -> list[SourceItem]:
 def _svg(recipe, spec, skipped) -> list[SourceItem]:
     """SVG line art: one drawing per file, rendered on a ``size`` canvas (nothing parsed here)."""
     items = []
-    for index, entry in enumerate(spec.paths):
-        found = _expand(recipe, spec, entry, (".svg",))
-        if not found or not any(f.exists() for f, _ in found):
-            _nothing_at(recipe, spec, f"paths[{index}]", entry, ".svg files")
-        for file, root in found:
-            rel = _rel_id(file, root)
-            items.append(SourceItem(id=f"{spec.name}-{rel}", kind="svg", source=spec.name, clean=str(file),
-                                    width=spec.size, height=spec.size, drawing=rel))
+    for file, root in _files(recipe, spec, (".svg",), ".svg files"):
+        rel = _rel_id(file, root)
+        items.append(SourceItem(id=f"{spec.name}-{rel}", kind="svg", source=spec.name, clean=str(file),
+                                width=spec.size, height=spec.size, drawing=rel))
     return items
 
 
