@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from .simplify import SimplifyOptions
+from .train import FitConfig
 from .console import FitProgress, err_console, make_console, print_error, print_skipped, tagged
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -49,27 +50,27 @@ def _model_and_rest(model: Optional[Path], positionals: list[Path], command: str
 def fit(
     shards: Path = typer.Argument(..., help="Dataset folder built by `sketchdata build`."),
     out: Path = typer.Option(..., "--out", "-o", help="Run folder (checkpoints, metrics, pictures)."),
-    variant: str = typer.Option("quarter", help="full | half | quarter | eighth | sixteenth (channel width)."),
-    steps: int = typer.Option(1000, help="Optimiser steps in total (a resumed run continues to this)."),
-    batch: int = typer.Option(8, help="Samples per step and process (authors: 8)."),
-    crop: int = typer.Option(0, help="Random crop side (multiple of 8); 0 = the stored patch size."),
-    optimizer: str = typer.Option("adadelta", help="adadelta (paper) | adam."),
+    variant: str = typer.Option(FitConfig.variant, help="full | half | quarter | eighth | sixteenth (channel width)."),
+    steps: int = typer.Option(FitConfig.steps, help="Optimiser steps in total (a resumed run continues to this)."),
+    batch: int = typer.Option(FitConfig.batch, help="Samples per step and process (authors: 8)."),
+    crop: int = typer.Option(FitConfig.crop, help="Random crop side (multiple of 8); 0 = the stored patch size."),
+    optimizer: str = typer.Option(FitConfig.optimizer, help="adadelta (paper) | adam."),
     lr: Optional[float] = typer.Option(None, help="Learning rate (adadelta 1.0, adam 1e-3 by default)."),
-    lr_schedule: str = typer.Option("constant", help="constant | cosine (decays to 0 at --steps)."),
-    loss: str = typer.Option("authors", help="authors: exp(-H)+0.5 | paper: alpha exp(-H)+beta, white=1 | mse | "
+    lr_schedule: str = typer.Option(FitConfig.lr_schedule, help="constant | cosine (decays to 0 at --steps)."),
+    loss: str = typer.Option(FitConfig.loss, help="authors: exp(-H)+0.5 | paper: alpha exp(-H)+beta, white=1 | mse | "
                              "bce (cross-entropy on logits)."),
-    paper_weight: float = typer.Option(1.0, help="Weight of paper pixels relative to ink; 3 makes the "
+    paper_weight: float = typer.Option(FitConfig.paper_weight, help="Weight of paper pixels relative to ink; 3 makes the "
                                        "benchmarks' stroke level (191) the 50% ink decision."),
-    precision: str = typer.Option("bf16", help="bf16 (autocast) | fp32."),
-    val_every: int = typer.Option(100, help="Validate (and draw pictures) every N steps."),
-    val_samples: int = typer.Option(256, help="Validation samples per evaluation."),
-    image_every: int = typer.Option(0, help="Progression image every N steps (0 = with each validation)."),
-    ckpt_every: int = typer.Option(100, help="Write last.pt every N steps."),
-    epoch_batches: int = typer.Option(100, help="Batches per data epoch."),
-    workers: int = typer.Option(1, help="Data loader processes per training process."),
-    threads: int = typer.Option(0, help="Torch threads per process (0 = cores / processes)."),
-    seed: int = typer.Option(0),
-    device: str = typer.Option("auto", help="auto | cpu | cuda."),
+    precision: str = typer.Option(FitConfig.precision, help="bf16 (autocast) | fp32."),
+    val_every: int = typer.Option(FitConfig.val_every, help="Validate (and draw pictures) every N steps."),
+    val_samples: int = typer.Option(FitConfig.val_samples, help="Validation samples per evaluation."),
+    image_every: int = typer.Option(FitConfig.image_every, help="Progression image every N steps (0 = with each validation)."),
+    ckpt_every: int = typer.Option(FitConfig.ckpt_every, help="Write last.pt every N steps."),
+    epoch_batches: int = typer.Option(FitConfig.epoch_batches, help="Batches per data epoch."),
+    workers: int = typer.Option(FitConfig.workers, help="Data loader processes per training process."),
+    threads: int = typer.Option(FitConfig.threads, help="Torch threads per process (0 = cores / processes)."),
+    seed: int = typer.Option(FitConfig.seed),
+    device: str = typer.Option(FitConfig.device, help="auto | cpu | cuda."),
     init: Optional[Path] = typer.Option(None, help="Start from weights: a checkpoint or the authors' released .pth."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last.pt."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
@@ -107,17 +108,17 @@ def simplify(
     inputs: list[Path] = typer.Argument(..., help="Image files and/or folders (recursive)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (names kept, .png; see README for clashes)."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
-    scale: str = typer.Option("auto", help=SCALE_HELP),
+    scale: str = typer.Option(str(SimplifyOptions.scale), help=SCALE_HELP),
     binarize: bool = typer.Option(False, "--binarize", help="Black and white output (Otsu, or --threshold)."),
     threshold: Optional[float] = typer.Option(None, help="Binarisation / tracing threshold in [0, 1]."),
     svg: bool = typer.Option(False, "--svg", help="Also write an SVG traced with the Potrace algorithm."),
     constants: Optional[str] = typer.Option(None, help="Released weights' normalisation: gan|mse|pencil1|pencil2|MEAN,STD."),
-    precision: str = typer.Option("auto", help="auto (bf16 where the CPU has it) | bf16 | fp32."),
-    device: str = typer.Option("auto", help="auto | cpu | cuda."),
-    tile: int = typer.Option(768, help="Tile side for large images (multiple of 8)."),
-    margin: int = typer.Option(128, help="Context around each tile (multiple of 8)."),
-    tile_pixels: int = typer.Option(1024 * 1024, help="Images above this many pixels run in tiles."),
-    views: int = typer.Option(1, help=VIEWS_HELP),
+    precision: str = typer.Option(SimplifyOptions.precision, help="auto (bf16 where the CPU has it) | bf16 | fp32."),
+    device: str = typer.Option(SimplifyOptions.device, help="auto | cpu | cuda."),
+    tile: int = typer.Option(SimplifyOptions.tile, help="Tile side for large images (multiple of 8)."),
+    margin: int = typer.Option(SimplifyOptions.margin, help="Context around each tile (multiple of 8)."),
+    tile_pixels: int = typer.Option(SimplifyOptions.tile_pixels, help="Images above this many pixels run in tiles."),
+    views: int = typer.Option(SimplifyOptions.views, help=VIEWS_HELP),
     max_pixels: int = typer.Option(SimplifyOptions.max_pixels, help="Refuse images above this many pixels "
                                    "(read from the header, before decoding)."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
