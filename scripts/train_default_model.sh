@@ -3,7 +3,7 @@
 # toolkit's own commands: build the training shards from recipes/default_model.yaml (the
 # project's own procedural drawings only), train, and store the best checkpoint (picked on the
 # validation split) as a slim float16 checkpoint. About an hour on a 2-core CPU (README, model card).
-# Environment: STEPS (14000), VARIANT (quarter), WORKERS (2), RUN (runs/default_model), and
+# Environment: STEPS (12000), VARIANT (quarter), WORKERS (2), RUN (runs/default_model), and
 # FIT_ARGS: more `sketchtrain fit` options. A larger model on a GPU, for example:
 #   VARIANT=half STEPS=60000 FIT_ARGS="--batch 32 --crop 256 --workers 6" bash scripts/train_default_model.sh
 # (a half-width model is 44 MB in float16: above the 20 MB the wheel carries, so pass it with --model).
@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 BIN=.venv/bin
-STEPS=${STEPS:-14000}
+STEPS=${STEPS:-12000}
 VARIANT=${VARIANT:-quarter}
 RUN=${RUN:-runs/default_model}
 $BIN/sketchdata build --recipe recipes/default_model.yaml --workers "${WORKERS:-2}" -q

@@ -192,8 +192,12 @@ def figure_polylines(size: tuple[int, int], rng: np.random.Generator,
     return lines, widths
 
 
+def render_figure(lines: list[Polyline], widths: list[float], size: tuple[int, int]) -> np.ndarray:
+    """Draw a figure's polylines as clean line art, float32 (H, W) in [0, 1], 1 = white."""
+    return render_polylines(lines, size, widths=widths, supersample=4 if max(size) <= 1024 else 2)
+
+
 def figure_line_art(size: tuple[int, int], rng: np.random.Generator,
                     width_range: tuple[float, float] = (0.9, 2.4)) -> np.ndarray:
     """A clean figure drawing, float32 (H, W) in [0, 1], 1 = white."""
-    lines, widths = figure_polylines(size, rng, width_range)
-    return render_polylines(lines, size, widths=widths, supersample=4 if max(size) <= 1024 else 2)
+    return render_figure(*figure_polylines(size, rng, width_range), size)

@@ -23,7 +23,7 @@ from .recipe import BinarizeSpec, Recipe
 from .sources import SourceItem
 from .strokes import fit_polylines, load_stroke3, stroke3_to_polylines
 from .svg import fit_to_canvas, load_svg_strokes
-from .figures import figure_line_art
+from .figures import figure_polylines, render_figure
 from .lineart import LineArtStyle, procedural_line_art
 from .render import render_polylines
 
@@ -97,8 +97,19 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
         # each drawing its own density and line weight, from a generator seeded by its name
         draw_rng = np.random.default_rng(stable_seed(recipe.seed, item.drawing, "drawing"))
         if spec.style == "figure":
-            target = _binarized(figure_line_art((spec.size, spec.size), draw_rng, spec.line_width), pre.target_binarize)
-            return _finish(target, pre)
+            # the rough input is redrawn from the drawing's own strokes (as for stroke sources):
+            # tracing the raster back into strokes would break small closed shapes (eyes, buttons)
+            # at their junctions, and the model would learn that such details cannot be recovered
+            lines, widths = figure_polylines((spec.size, spec.size), draw_rng, spec.line_width)
+            target = _binarized(render_figure(lines, widths, (spec.size, spec.size)), pre.target_binarize)
+            if not spec.redraw:
+                return _finish(target, pre)
+            strength = float(rng.uniform(*_rough_strength_range(recipe, spec)))
+            inp = rough_from_polylines(lines, widths, target.shape, strength, rng, reference=target,
+                                       proportional=True)
+            if pre.target_cleanup:
+                target = clean_target(target, pre.cleanup_at_load)
+            return inp, target, False
         style = LineArtStyle(density=float(draw_rng.uniform(0.6, 1.6)),
                              width_range=tuple(sorted(draw_rng.uniform(0.9, 4.5, 2))),
                              hatching=float(draw_rng.uniform(0.2, 0.8)))

@@ -26,6 +26,9 @@ def _ragged_index(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return offsets + np.arange(total)
 
 
+SMALL_SHAPE_PX = 40.0  # strokes smaller than this (bounding extent) are redrawn proportionally closer
+
+
 def _thin(line: np.ndarray) -> np.ndarray:
     """Points about 2 px apart: dense traced contours are thinned, sparse strokes resampled."""
     if len(line) >= 3 and np.abs(line[1] - line[0]).max() <= 1.5:
@@ -38,11 +41,14 @@ def redraw_strokes(
     widths: list[float],
     strength: float,
     rng: np.random.Generator,
+    proportional: bool = False,
 ) -> tuple[list[np.ndarray], list[float], list[float]]:
     """Several jittered pencil passes per stroke: (polylines, widths, intensities).
 
     Vectorised over all strokes and passes at once (a patch has hundreds of strokes): each
     pass is a shifted, wobbled, possibly partial copy of its stroke with overshooting ends.
+    ``proportional``: strokes are whole shapes (a vector drawing's own strokes, not fragments
+    traced from a raster and cut at junctions), so small ones are redrawn proportionally closer.
     """
     s = strength
     # about one point every 2 px: traced contours have 1 px steps, stroke sources may be sparse
@@ -73,16 +79,20 @@ def redraw_strokes(
     pass_of_point = np.repeat(np.arange(len(owner)), seg_len)
     # each pass lands off the line, but an inker draws the clean line through the middle of
     # the passes: shifts are centred per stroke, so the target is where the passes agree
-    pass_shift = rng.normal(0, 0.4 + 2.2 * s, (len(owner), 2))
+    # and passes stray in proportion to what is drawn: a small eye or button is redrawn closely,
+    # a long contour loosely, so small closed shapes survive the roughing as in real sketches
+    extent = np.array([float(np.ptp(ln, axis=0).max()) for ln in strokes])
+    near = np.clip(extent / SMALL_SHAPE_PX, 0.25, 1.0) if proportional else np.ones(len(strokes))
+    pass_shift = rng.normal(0, 0.4 + 2.2 * s, (len(owner), 2)) * near[owner][:, None]
     mean_shift = np.stack([np.bincount(owner, pass_shift[:, k]) for k in (0, 1)], 1) / passes[:, None]
     shift = (pass_shift - mean_shift[owner])[pass_of_point]
-    wobble = smooth_noise_1d(len(idx), rng.uniform(6, 20), rng) * (0.3 + 1.6 * s)
+    wobble = smooth_noise_1d(len(idx), rng.uniform(6, 20), rng) * (0.3 + 1.6 * s) * near[owner][pass_of_point]
     drawn = points[idx] + shift + normals[idx] * wobble[:, None]
     # overshoot: push each pass's end points outward along its tangent
     # (+2 px bridges the gap that cutting junctions out of the skeleton leaves)
     ends = np.cumsum(seg_len)
     starts = ends - seg_len
-    over = 2.0 + rng.exponential(1.0 + 5.0 * s, (len(owner), 2))
+    over = 2.0 + rng.exponential(1.0 + 5.0 * s, (len(owner), 2)) * near[owner][:, None]
     for at, nxt, col in ((starts, starts + 1, 0), (ends - 1, ends - 2, 1)):
         tangent = drawn[at] - drawn[nxt]
         tangent /= np.linalg.norm(tangent, axis=1, keepdims=True) + 1e-9
@@ -150,9 +160,11 @@ def rough_from_polylines(
     strength: float,
     rng: np.random.Generator,
     reference: np.ndarray | None = None,
+    proportional: bool = False,
 ) -> np.ndarray:
-    """Rough pencil rendering of strokes given as polylines (stroke sources or traced art)."""
-    lines, lw, inks = redraw_strokes(polylines, widths, strength, rng)
+    """Rough pencil rendering of strokes given as polylines (stroke sources or traced art);
+    ``proportional``: see :func:`redraw_strokes`."""
+    lines, lw, inks = redraw_strokes(polylines, widths, strength, rng, proportional)
     for extra in (construction_lines(shape, strength, rng),
                   hatching_patches(reference, strength, rng) if reference is not None else ([], [], [])):
         lines += extra[0]
