@@ -79,3 +79,40 @@ def test_default_mix_is_hard_to_threshold_but_keeps_the_drawing(quickstart_datas
     assert len(best_fs) > 200
     assert np.mean(best_fs) <= 0.80, np.mean(best_fs)
     assert np.mean(coverages) >= 0.90, np.mean(coverages)
+
+
+def test_pressure_lightens_ink_towards_a_ceiling_and_keeps_the_paper():
+    from sketchdata.effects.pressure import pencil_pressure
+    from sketchdata.figures import figure_line_art
+
+    drawing = 0.95 * figure_line_art((128, 128), np.random.default_rng(0))  # paper at 0.95
+    light = pencil_pressure(drawing, 1.0, np.random.default_rng(1))
+    ink = drawing < 0.5
+    assert light[ink].min() > 0.25  # black lines become grey: darkest about 35-55% below the paper
+    assert np.abs(light[drawing >= 0.949] - drawing[drawing >= 0.949]).max() < 1e-6  # paper untouched
+    order = np.argsort(drawing[ink])  # darker stays darker
+    assert np.corrcoef(drawing[ink][order], light[ink][order])[0, 1] > 0.8  # (the hand's drift varies it)
+
+
+def test_figure_drawings_redrawn_rough_keep_their_small_shapes():
+    """Redrawn from their own strokes, small closed shapes (eyes, buttons) stay where they were."""
+    from sketchdata.effects.rough import rough_from_polylines
+    from sketchdata.figures import figure_polylines, render_figure
+
+    lines, widths = figure_polylines((256, 256), np.random.default_rng(3))
+    small = [ln for ln in lines if np.ptp(ln, axis=0).max() < 12]
+    assert len(small) >= 4  # irises, pupils, buttons
+    clean = render_figure(lines, widths, (256, 256))
+    rough = rough_from_polylines(lines, widths, clean.shape, 0.9, np.random.default_rng(4), reference=clean,
+                                 proportional=True)
+    loose = rough_from_polylines(lines, widths, clean.shape, 0.9, np.random.default_rng(4), reference=clean)
+    near_small = np.zeros(clean.shape, bool)
+    for ln in small:
+        x0, y0 = np.clip(ln.min(0).astype(int) - 1, 0, 255)
+        x1, y1 = np.clip(ln.max(0).astype(int) + 2, 0, 256)
+        near_small[y0:y1, x0:x1] = True
+    # inside the small shapes' boxes the rough drawing follows the clean one more closely
+    def follows(image):
+        return np.corrcoef(1 - image[near_small], 1 - clean[near_small])[0, 1]
+
+    assert follows(rough) > follows(loose) + 0.05, (follows(rough), follows(loose))
