@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import webdataset as wds
 
-from .build import MANIFEST
+from .shardformat import INPUT, MANIFEST, META, TARGET
 from .dataset import read_manifest, shard_paths
 from .effects import EFFECTS, stable_seed
 from .imageio import BadInput, atomic_write_bytes, decode_grey, encode_png, list_images, load_grey
@@ -84,17 +84,17 @@ def augment_dataset(src: Path, out: Path, noise: str, strength: tuple[float, flo
                 for sample in wds.WebDataset([shard], shardshuffle=False, empty_check=False):
                     key = sample["__key__"]
                     try:
-                        inp = decode_grey(sample["input.png"])
-                        meta = json.loads(sample.get("json", b"{}"))
+                        inp = decode_grey(sample[INPUT])
+                        meta = json.loads(sample.get(META, b"{}"))
                     except (BadInput, KeyError, ValueError) as exc:
                         report.skipped.append({"path": shard, "key": key, "reason": str(exc)})
                         continue
                     rng = np.random.default_rng(stable_seed(seed, key, noise))
                     s = _draw_strength(strength, rng)
                     meta.setdefault("effects", []).append({"name": noise, "strength": round(s, 4), "augment": True})
-                    writer.write({"__key__": key, "input.png": encode_png(effect(inp, s, rng)),
-                                  "target.png": sample["target.png"],
-                                  "json": json.dumps(meta, sort_keys=True).encode()})
+                    writer.write({"__key__": key, INPUT: encode_png(effect(inp, s, rng)),
+                                  TARGET: sample[TARGET],
+                                  META: json.dumps(meta, sort_keys=True).encode()})
                     if on_item:
                         on_item()
                 writer.close()

@@ -28,9 +28,7 @@ from .recipe import Recipe
 from .samples import SampleMaker, SourceStats, expected_samples
 from .sources import SourceItem, collect_sources
 
-MANIFEST = "manifest.json"
-PARTS = "_parts"
-FORMAT = "sketchdata-shards/1"
+from .shardformat import FORMAT, INPUT, MANIFEST, PARTS, TARGET  # noqa: F401  (FORMAT, MANIFEST re-exported)
 
 
 class BuildError(RuntimeError):
@@ -234,7 +232,7 @@ def write_manifest(out_dir: Path, recipe: Recipe, plans: list[ShardPlan], plan_s
                    for split in ("train", "validation")},
         "recipe": recipe.to_dict(),
         "versions": _versions(),
-        "sample_format": {"input.png": "8-bit grey rough input", "target.png": "8-bit grey clean target",
+        "sample_format": {INPUT: "8-bit grey rough input", TARGET: "8-bit grey clean target",
                           "json": "provenance: source, scale, angle, flips, effects"},
     }
     atomic_write_bytes(out_dir / MANIFEST, json.dumps(manifest, indent=1).encode())

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .build import FORMAT, MANIFEST
+from .shardformat import FORMAT, INPUT, MANIFEST, META, PAIR, TARGET
 from .imageio import BadInput, decode_grey
 
 
@@ -137,12 +137,12 @@ def iter_samples(paths: list[str], only: set[int] | None = None,
             continue
         key, url = sample["__key__"], sample["__url__"]
         try:
-            for field in ("input.png", "target.png"):
+            for field in PAIR:
                 if field not in sample:
                     present = sorted(k for k in sample if not k.startswith("__"))
                     raise BadInput(f"missing {field} (has {present})")
-            meta = json.loads(sample["json"]) if "json" in sample else {}
-            pair = decode_grey(sample["input.png"]), decode_grey(sample["target.png"])
+            meta = json.loads(sample[META]) if META in sample else {}
+            pair = decode_grey(sample[INPUT]), decode_grey(sample[TARGET])
         except (BadInput, ValueError) as exc:
             on_skip({"shard": url, "key": key, "reason": str(exc)})
             continue

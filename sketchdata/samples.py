@@ -20,6 +20,7 @@ from .effects.rough import rough_from_polylines
 from .geometry import downscale, extract_patch, fits, pad_to_multiple, sample_patch_matrix
 from .imageio import BadInput, encode_png, load_grey
 from .recipe import BinarizeSpec, Recipe
+from .shardformat import INPUT, META, TARGET
 from .sources import SourceItem
 from .strokes import fit_polylines, load_stroke3, stroke3_to_polylines
 from .svg import fit_to_canvas, load_svg_strokes
@@ -236,5 +237,5 @@ class SampleMaker:
                 "hflip": hflip, "vflip": vflip, "origin": center, "size": list(tgt.shape),
                 "effects": [{"name": a["name"], "strength": round(float(a["strength"]), 4)} for a in applied],
             }
-            yield {"__key__": key, "input.png": encode_png(inp), "target.png": encode_png(tgt),
-                   "json": json.dumps(meta, sort_keys=True).encode()}
+            yield {"__key__": key, INPUT: encode_png(inp), TARGET: encode_png(tgt),
+                   META: json.dumps(meta, sort_keys=True).encode()}

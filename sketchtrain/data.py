@@ -26,6 +26,7 @@ import webdataset as wds
 from PIL import Image
 
 from sketchdata.dataset import describe_read_error, read_manifest, shard_paths
+from sketchdata.shardformat import INPUT, MANIFEST, PAIR, TARGET
 
 from .lossmap import LossMapConfig, loss_map
 
@@ -57,7 +58,7 @@ def dataset_shards(dataset: str | Path) -> tuple[list[str], list[str], dict]:
     root = Path(dataset)
     if not root.exists():
         raise DataError(f"{dataset}: no such folder (build shards with `sketchdata build --recipe ...`)")
-    manifest = read_manifest(root) if (root / "manifest.json").exists() else {}
+    manifest = read_manifest(root) if (root / MANIFEST).exists() else {}
     train, val = shard_paths(root, "train"), shard_paths(root, "validation")
     if not train:
         raise DataError(f"{dataset}: no training shards (train-*.tar); is the build finished? "
@@ -98,13 +99,12 @@ def make_sample_decoder(crop: int, loss: LossMapConfig, rng: random.Random | Non
 
     def decode(sample: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         key = sample.get("__key__", "?")
-        missing = [f for f in ("input.png", "target.png") if f not in sample]
+        missing = [f for f in PAIR if f not in sample]
         if missing:
             present = sorted(k for k in sample if not k.startswith("__"))
             raise DataError(f"sample {key} in {sample.get('__url__')}: missing {missing} (has {present}); "
                             "shards must hold input.png and target.png per sample")
-        inp, tgt = _crop_pair(_decode(sample["input.png"], key, "input.png"),
-                              _decode(sample["target.png"], key, "target.png"), crop, rng)
+        inp, tgt = _crop_pair(_decode(sample[INPUT], key, INPUT), _decode(sample[TARGET], key, TARGET), crop, rng)
         inp_t = torch.from_numpy(np.ascontiguousarray(inp))[None]
         tgt_t = torch.from_numpy(np.ascontiguousarray(tgt))[None]
         return inp_t, tgt_t, loss_map(tgt_t[None], loss)[0]
