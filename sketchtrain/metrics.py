@@ -24,9 +24,9 @@ STROKE_LEVEL = 191  # L <= 191 is a stroke pixel (L / 255 < 0.75)
 
 def to_luma8(image: np.ndarray) -> np.ndarray:
     """float [0, 1] -> uint8 luma by rounding (as saving an 8-bit PNG would)."""
-    if image.dtype == np.uint8:
-        return image
-    return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+    from sketchdata.imageio import to_uint8
+
+    return image if image.dtype == np.uint8 else to_uint8(image)
 
 
 def load_luma8(path: str | Path) -> np.ndarray:

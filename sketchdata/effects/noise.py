@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..imageio import to_uint8
 from .fields import smooth_noise
 
 
@@ -43,7 +44,7 @@ def random_noise(image: np.ndarray, strength: float, rng: np.random.Generator) -
     out = out * (1.0 - 0.15 * s * (light - light.min()))
     out = cv2.GaussianBlur(np.clip(out, 0, 1), (0, 0), 0.2 + 0.6 * s * rng.random())
     quality = int(95 - 70 * s * rng.random())
-    ok, buf = cv2.imencode(".jpg", np.clip(np.rint(out * 255), 0, 255).astype(np.uint8),
+    ok, buf = cv2.imencode(".jpg", to_uint8(out),
                            [cv2.IMWRITE_JPEG_QUALITY, quality])
     out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255.0
     return np.clip(out, 0, 1).astype(np.float32)

@@ -14,6 +14,7 @@ import numpy as np
 from albumentations.core.transforms_interface import BaseTransformInitSchema, ImageOnlyTransform
 from pydantic import field_validator
 
+from ..imageio import to_uint8
 from .noise import random_noise
 from .pressure import pencil_pressure
 from .rough import rough_sketch
@@ -56,7 +57,7 @@ class SketchEffect(ImageOnlyTransform):
             grey = grey.astype(np.float32) / 255.0
         out = type(self).effect_function(grey.astype(np.float32), strength, np.random.default_rng(effect_seed))
         if img.dtype == np.uint8:
-            out = np.clip(np.rint(out * 255), 0, 255).astype(np.uint8)
+            out = to_uint8(out)
         return out[..., None] if squeeze else out
 
 
