@@ -2,7 +2,8 @@
 # Rebuild the default model shipped in sketchtrain/weights/default.pt, from scratch, with the
 # toolkit's own commands: build the training shards from recipes/default_model.yaml (the
 # project's own procedural drawings only), train, and store the best checkpoint (picked on the
-# validation split) as a slim float16 checkpoint. About an hour on a 2-core CPU (README, model card).
+# validation split) as a slim float16 checkpoint with output levels set on the validation split
+# (sketchtrain/calibrate.py). About an hour on a 2-core CPU (README, model card).
 # Environment: STEPS (12000), VARIANT (quarter), WORKERS (2), RUN (runs/default_model), and
 # FIT_ARGS: more `sketchtrain fit` options. A larger model on a GPU, for example:
 #   VARIANT=half STEPS=60000 FIT_ARGS="--batch 32 --crop 256 --workers 6" bash scripts/train_default_model.sh
@@ -21,5 +22,6 @@ $BIN/sketchtrain fit datasets/default_model -o "$RUN" --variant "$VARIANT" --ste
 $BIN/python -c "
 import sys
 from sketchtrain.checkpoint import save_slim
-save_slim(sys.argv[1], 'sketchtrain/weights/default.pt', {'recipe': 'recipes/default_model.yaml', 'run': sys.argv[1]})
-print('wrote sketchtrain/weights/default.pt')" "$RUN/best.pt"
+slim = save_slim(sys.argv[1], 'sketchtrain/weights/default.pt', {'recipe': 'recipes/default_model.yaml', 'run': sys.argv[1]},
+                 levels_from='datasets/default_model')
+print('wrote sketchtrain/weights/default.pt; output levels', slim['shipped']['output_levels'])" "$RUN/best.pt"

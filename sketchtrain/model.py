@@ -43,6 +43,9 @@ class ModelConfig:
     norm_std: float = 0.08583666033640507
     # median line width (px) of the training inputs, for `--scale auto`; None: not measured
     line_width: float | None = None
+    # (lo, hi): output levels set after training (sketchtrain.calibrate): lo -> black, hi -> white,
+    # linear between; None: the sigmoid output as it is
+    output_levels: tuple[float, float] | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -100,7 +103,7 @@ class SimplifyNet(nn.Module):
         x = (x - self.norm_mean) / self.norm_std
         for block in self.blocks:
             x = block(x)
-        return x if logits else torch.sigmoid(x)
+        return x if logits else apply_levels(torch.sigmoid(x), self.config.output_levels)
 
 
 class FoldedNet(nn.Module):
@@ -115,7 +118,16 @@ class FoldedNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(x)
-        return self.layers((x - self.norm_mean) / self.norm_std)
+        y = self.layers((x - self.norm_mean) / self.norm_std)
+        return apply_levels(y, self.config.output_levels if self.config is not None else None)
+
+
+def apply_levels(y: torch.Tensor, levels) -> torch.Tensor:
+    """Map ``lo`` to black and ``hi`` to white, linearly, clipped (no-op for None)."""
+    if not levels:
+        return y
+    lo, hi = float(levels[0]), float(levels[1])
+    return torch.clamp((y - lo) / (hi - lo), 0.0, 1.0)
 
 
 def check_input(x: torch.Tensor) -> None:

@@ -86,3 +86,40 @@ def test_released_weights_start_fine_tuning_with_the_same_function():
     model.eval()
     x = torch.rand(1, 1, 32, 32)
     assert torch.allclose(model(x), seq((x - 0.5) / 0.2), atol=1e-4)
+
+
+def test_output_levels_map_lo_to_black_and_hi_to_white_in_every_layout():
+    from dataclasses import replace
+
+    import numpy as np
+
+    from conftest import calibrated_model
+    from sketchtrain.model import apply_levels, fold_batchnorm
+
+    y = torch.tensor([0.2, 0.4, 0.55, 0.7, 0.9])
+    assert torch.allclose(apply_levels(y, (0.4, 0.7)), torch.tensor([0.0, 0.0, 0.5, 1.0, 1.0]))
+    assert apply_levels(y, None) is y
+    model = calibrated_model()
+    x = torch.from_numpy(np.random.default_rng(0).random((1, 1, 32, 32), np.float32))
+    raw = model(x)
+    model.config = replace(model.config, output_levels=(0.3, 0.8))
+    expected = torch.clamp((raw - 0.3) / 0.5, 0, 1)
+    assert torch.allclose(model(x), expected, atol=1e-5)
+    assert torch.allclose(fold_batchnorm(model)(x), expected, atol=1e-4)  # the inference layout too
+
+
+def test_levels_are_chosen_from_ink_and_the_f_best_threshold():
+    import numpy as np
+
+    from sketchtrain.calibrate import STROKE, choose_levels
+
+    target = np.ones((64, 64), np.float32)
+    target[20:22, 5:60] = 0.0
+    output = np.ones_like(target)
+    output[19:23, 5:60] = 0.85  # a grey, blurred line: the raw 0.75 level misses it all
+    output[20:22, 5:60] = 0.6
+    figures = choose_levels([output], [target])
+    assert figures["lo"] == pytest.approx(0.6)
+    assert 0.6 < figures["raw_threshold"] < 0.85  # F-best: the core only (the halo is off by 1 px or more)
+    after = (figures["raw_threshold"] - figures["lo"]) / (figures["hi"] - figures["lo"])
+    assert after == pytest.approx(STROKE, abs=1e-3)
