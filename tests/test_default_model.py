@@ -1,0 +1,106 @@
+"""The model choice (--model, the shipped default, the older positional form) and --scale auto."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT, calibrated_model, make_drawings, save_model_checkpoint
+from sketchdata.linewidth import median_stroke_width
+from sketchdata.render import render_polylines
+from sketchtrain.cli import app
+from sketchtrain.inference import AUTO_SCALE_RANGE, auto_scale
+
+runner = CliRunner()
+LINES = [np.array([[10, 10 + 20 * k], [240, 30 + 20 * k]], float) for k in range(8)]
+
+
+def _drawing(width: float) -> np.ndarray:
+    return render_polylines(LINES, (256, 256), widths=width)
+
+
+def test_auto_scale_brings_the_input_line_width_to_the_models():
+    thick = _drawing(4.0)
+    assert auto_scale(thick, 2.0) == pytest.approx(0.5, abs=0.06)
+    assert auto_scale(_drawing(1.0), 2.0) == pytest.approx(2.0, rel=0.2)
+    assert auto_scale(thick, None) == 1.0  # model without a recorded width: as given
+    assert auto_scale(np.ones((64, 64), np.float32), 2.0) == 1.0  # nothing to measure
+    assert auto_scale(_drawing(1.0), 50.0) == AUTO_SCALE_RANGE[1]  # clipped
+    # the scale really makes the lines the model's width
+    scale = auto_scale(thick, 2.0)
+    import cv2
+
+    resized = cv2.resize(thick, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    assert median_stroke_width(resized) == pytest.approx(2.0, abs=0.4)
+
+
+@pytest.fixture(scope="module")
+def wide_line_model(tmp_path_factory) -> Path:
+    from dataclasses import replace
+
+    model = calibrated_model()
+    model.config = replace(model.config, line_width=2 * median_stroke_width(_drawing(1.5)))
+    return save_model_checkpoint(tmp_path_factory.mktemp("m") / "m.pt", model)
+
+
+def test_simplify_reports_the_scale_auto_chose(wide_line_model, tmp_path):
+    from sketchdata.imageio import save_png
+
+    save_png(tmp_path / "in" / "a.png", _drawing(1.5))
+    result = runner.invoke(app, ["simplify", str(tmp_path / "in"), "--model", str(wide_line_model),
+                                 "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "scale 2" in result.output and (tmp_path / "out" / "a.png").is_file()
+    result = runner.invoke(app, ["simplify", str(tmp_path / "in"), "--model", str(wide_line_model),
+                                 "-o", str(tmp_path / "out1"), "--scale", "1"])
+    assert result.exit_code == 0 and "scale 1," in result.output
+    result = runner.invoke(app, ["simplify", str(tmp_path / "in"), "--model", str(wide_line_model),
+                                 "-o", str(tmp_path / "o"), "--scale", "big"])
+    assert result.exit_code == 2 and "--scale must be 'auto' or a number" in result.output
+
+
+def test_the_older_positional_model_still_works_with_a_note(wide_line_model, tmp_path):
+    make_drawings(tmp_path / "in", 1, (48, 64))
+    result = runner.invoke(app, ["simplify", str(wide_line_model), str(tmp_path / "in"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "deprecated" in result.output and "--model" in result.output
+    assert (tmp_path / "out" / "d00.png").is_file()
+
+
+DEFAULT_WEIGHTS = ROOT / "sketchtrain" / "weights" / "default.pt"
+
+
+def test_the_shipped_default_model_runs_without_model_argument(tmp_path):
+    assert DEFAULT_WEIGHTS.is_file(), "the default model must be committed (scripts/train_default_model.sh)"
+    assert DEFAULT_WEIGHTS.stat().st_size < 20e6
+    make_drawings(tmp_path / "in", 2, (64, 80))
+    result = runner.invoke(app, ["simplify", str(tmp_path / "in"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "d00.png").is_file() and (tmp_path / "out" / "d01.png").is_file()
+
+
+def test_default_model_loads_and_runs_from_an_installed_wheel(tmp_path):
+    """Build the wheel, install it (without dependencies: those come from this venv) into a
+    folder of its own, and run it from outside the source tree: the package and its weights must
+    come from the installation, not from the checkout."""
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(wheels), str(ROOT)], check=True, capture_output=True)
+    (wheel,) = wheels.glob("sketch_simplify-*.whl")
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    make_drawings(tmp_path / "in", 1, (64, 80))
+    script = ("import sys, sketchtrain; from sketchtrain.cli import app; "
+              "print('PKG', sketchtrain.__file__); sys.argv = ['sketchtrain', 'simplify', 'in', '-o', 'out']; app()")
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"PKG {target}" in done.stdout, done.stdout
+    assert (tmp_path / "out" / "d00.png").is_file()
