@@ -79,7 +79,7 @@ def main() -> None:
         fit(cfg)
         # the baselines do not depend on the model: score them with the first experiment only
         report = evaluate(run / "best.pt", heldout, out / "eval" / name,
-                          EvalOptions(tol_px=1.0, baselines=not baselines))
+                          EvalOptions(tol_px=1.0, baselines=not baselines, scale=1.0))
         baselines = baselines or {k: v for k, v in report.summary.items() if k != "model"}
         results[name] = {"recipe": recipe_name, "loss": loss, "paper_weight": paper_weight, "samples": dataset.samples,
                          "heldout": report.summary["model"], "baselines": baselines}
