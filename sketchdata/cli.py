@@ -12,7 +12,7 @@ from rich.table import Table
 from .augment import augment as augment_fn
 from .build import BuildError, build_dataset, parse_part
 from .console import BuildProgress, make_console, print_error, print_skipped
-from .dataset import DatasetError
+from .dataset import DatasetError, skip_location
 from .effects import EFFECTS
 from .imageio import BadInput
 from .recipe import RecipeError, load_recipe
@@ -109,8 +109,7 @@ def inspect(
     console.print(table)
     console.print(f"effects applied: {stats['effects_applied']}; inputs skipped: {stats['skipped']}")
     for record in stats["unreadable"]:
-        where = f"{record['shard']} sample {record['key']}" if "key" in record else record["shard"]
-        print_skipped(f"{where}: {record['reason']}", tag="unreadable")
+        print_skipped(f"{skip_location(record)}: {record['reason']}", tag="unreadable")
     if stats["unreadable"]:
         console.print(f"{len(stats['unreadable'])} unreadable shards/samples left out of the statistics")
 

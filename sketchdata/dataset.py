@@ -107,9 +107,13 @@ def read_shard(path: str, on_skip: Callable[[dict], None]) -> Iterator[dict]:
         yield current
 
 
+def skip_location(record: dict) -> str:
+    """Where a skip record points: ``SHARD`` or ``SHARD sample KEY``."""
+    return f"{record['shard']} sample {record['key']}" if "key" in record else record["shard"]
+
+
 def _warn_skip(record: dict) -> None:
-    where = f"{record['shard']} sample {record['key']}" if "key" in record else record["shard"]
-    warnings.warn(f"skipped {where}: {record['reason']}", stacklevel=3)
+    warnings.warn(f"skipped {skip_location(record)}: {record['reason']}", stacklevel=3)
 
 
 def _raw_samples(paths: list[str], on_skip: Callable[[dict], None]) -> Iterator[dict]:

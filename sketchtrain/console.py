@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sketchdata.console import ProgressCallback, err_console, make_console, print_error, print_skipped, tagged
+from sketchdata.dataset import skip_location
 
 __all__ = ["FitProgress", "err_console", "make_console", "print_error", "print_skipped", "tagged"]
 
@@ -26,7 +27,6 @@ class FitProgress(ProgressCallback):
             self.progress.console.print(f"step {data['step']}: validation loss {data['loss']:.5f}, "
                                         f"mse {data['mse']:.5f} ({data['samples']} samples)")
         elif kind == "skipped":
-            where = f"{data['shard']} sample {data['key']}" if "key" in data else data["shard"]
-            self.progress.console.print(tagged("skipped", "yellow", f"{where}: {data['reason']}"))
+            self.progress.console.print(tagged("skipped", "yellow", f"{skip_location(data)}: {data['reason']}"))
         elif kind == "stop":
             err_console.print(tagged("stopped:", "red", data["message"]))

@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from sketchdata.dataset import iter_samples, shard_paths
+from sketchdata.dataset import iter_samples, shard_paths, skip_location
 from sketchdata.imageio import BadInput, atomic_write_bytes, list_images, load_grey, save_png
 
 from .baselines import BASELINES, fixed_threshold
@@ -106,19 +106,18 @@ def evaluation_pairs(data: str | Path, split: str = "validation", max_samples: i
     paths = shard_paths(root, split) if root.is_dir() else []
     if not paths:
         raise EvaluationError(f"{data}: neither a dataset with {split} shards nor a folder with rough/ and clean/")
-    class _Dropped(list):  # unreadable shards and samples, recorded as dropped pairs
-        def append(self, record):
-            where = record["shard"] + (f" sample {record['key']}" if "key" in record else "")
-            dropped.append({"name": where, "reason": record["reason"]})
-
-    for key, rough, clean, _ in iter_samples(paths, skipped=_Dropped()):
-        if rough.shape != clean.shape:
-            dropped.append({"name": key, "reason": f"input and target sizes differ ({rough.shape} vs {clean.shape})"})
-            continue
-        yield key, rough, clean
-        count += 1
-        if max_samples and count >= max_samples:
-            return
+    unreadable: list[dict] = []  # shards and samples iter_samples could not read
+    try:
+        for key, rough, clean, _ in iter_samples(paths, skipped=unreadable):
+            if rough.shape != clean.shape:
+                dropped.append({"name": key, "reason": f"input and target sizes differ ({rough.shape} vs {clean.shape})"})
+                continue
+            yield key, rough, clean
+            count += 1
+            if max_samples and count >= max_samples:
+                return
+    finally:
+        dropped += [{"name": skip_location(r), "reason": r["reason"]} for r in unreadable]
 
 
 def json_safe(value):

@@ -105,7 +105,7 @@ def _measure_inputs(shards: list[str], samples: int, skipped: list[dict]) -> tup
     """Mean and std of input pixels, and the inputs' median line width (sketchdata.linewidth,
     recorded so that ``--scale auto`` can bring a user's lines to it), over the first
     ``samples`` readable training samples."""
-    from sketchdata.dataset import iter_samples
+    from sketchdata.dataset import iter_samples, skip_location
     from sketchdata.linewidth import width_samples
 
     total, total_sq, n = 0.0, 0.0, 0
@@ -118,8 +118,7 @@ def _measure_inputs(shards: list[str], samples: int, skipped: list[dict]) -> tup
         n += inp.size
         widths.append(width_samples(inp))
     if n == 0:
-        reasons = "; ".join(f"{r['shard']}" + (f" sample {r['key']}" if "key" in r else "") + f": {r['reason']}"
-                            for r in skipped[:3])
+        reasons = "; ".join(f"{skip_location(r)}: {r['reason']}" for r in skipped[:3])
         raise DataError(f"no readable training sample to measure the input normalisation ({reasons or 'empty shards'})")
     mean = total / n
     all_widths = np.concatenate(widths)
