@@ -403,8 +403,7 @@ def test_outputs_get_the_mode_open_would_give(tmp_path, mask, model_file):
         make_drawings(tmp_path / "art", 2, (96, 96))
         write_recipe(tmp_path, patches={"size": 64, "per_image": 1})
         build_dataset(load_recipe(tmp_path / "recipe.yaml"))
-        with open(tmp_path / "plain.txt", "w"):
-            pass
+        (tmp_path / "plain.txt").write_text("")  # a plain open(): the mode to match
     finally:
         os.umask(old)
     expected = stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)
