@@ -63,15 +63,24 @@ def _rough_strength_range(recipe: Recipe, source) -> tuple[float, float]:
     raise AssertionError("DEFAULT_EFFECTS has no rough entry")
 
 
-def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
-                teacher=None) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Return (input, target, input_is_clean) at full size, preprocessed.
+@dataclass
+class LoadedSource:
+    """A source drawing at full size, preprocessed."""
 
-    ``input_is_clean`` says the rough-stroke effect still has to be applied to the input.
+    input: np.ndarray
+    target: np.ndarray
+    input_is_clean: bool  # the rough-stroke effect still has to be applied to the input
+    redrawn: float | None = None  # rough strength when the input was redrawn from the drawing's strokes
+
+
+def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator, teacher=None) -> LoadedSource:
+    """The drawing's input and target at full size, preprocessed (see LoadedSource).
+
     ``teacher`` (image -> image) makes the target for sources that use it.
     """
     pre = recipe.preprocess
     spec = next(s for s in recipe.sources if s.name == item.source)
+    redrawn = None  # set when the input is redrawn from the drawing's strokes
     if spec.uses_teacher:
         raw = load_grey(item.clean, pre.max_pixels)
         inp = _binarized(raw, pre.input_binarize)
@@ -79,7 +88,7 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
         if pre.target_cleanup:
             target = clean_target(target, pre.cleanup_at_load)
         # lineart through a teacher keeps its clean input for the effects; raw frames are the input
-        return (raw if item.kind == "lineart" else inp), target, item.kind == "lineart"
+        return LoadedSource(raw if item.kind == "lineart" else inp, target, item.kind == "lineart")
     if item.kind in ("strokes", "svg"):
         if item.kind == "strokes":
             drawing = _stroke_file(item.npz, item.npz_split)[item.npz_index]
@@ -89,8 +98,8 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
             lines, widths = _svg_strokes(item.clean, spec, rng)
         target = render_polylines(lines, (spec.size, spec.size), widths=widths)
         if spec.redraw:
-            strength = float(rng.uniform(*_rough_strength_range(recipe, spec)))
-            inp = rough_from_polylines(lines, widths, target.shape, strength, rng, reference=target)
+            redrawn = float(rng.uniform(*_rough_strength_range(recipe, spec)))
+            inp = rough_from_polylines(lines, widths, target.shape, redrawn, rng, reference=target)
             is_clean = False
         else:
             inp, is_clean = target, True
@@ -110,7 +119,7 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
                                        proportional=True)
             if pre.target_cleanup:
                 target = clean_target(target, pre.cleanup_at_load)
-            return inp, target, False
+            return LoadedSource(inp, target, False, strength)
         style = LineArtStyle(density=float(draw_rng.uniform(0.6, 1.6)),
                              width_range=tuple(sorted(draw_rng.uniform(0.9, 4.5, 2))),
                              hatching=float(draw_rng.uniform(0.2, 0.8)))
@@ -127,7 +136,7 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator,
         is_clean = False
     if pre.target_cleanup:
         target = clean_target(target, pre.cleanup_at_load)
-    return inp, target, is_clean
+    return LoadedSource(inp, target, is_clean, redrawn)
 
 
 def _svg_strokes(file: str, spec, rng: np.random.Generator) -> tuple[list, list[float]]:
@@ -141,11 +150,11 @@ def _svg_strokes(file: str, spec, rng: np.random.Generator) -> tuple[list, list[
     return lines, [fallback if w is None else max(0.5, w * scale) for w in raw_widths]
 
 
-def _finish(target: np.ndarray, pre) -> tuple[np.ndarray, np.ndarray, bool]:
-    """A clean drawing as (input, target, input_is_clean) with the target clean-up applied."""
+def _finish(target: np.ndarray, pre) -> LoadedSource:
+    """A clean drawing as its own input, with the target clean-up applied."""
     if pre.target_cleanup:
         target = clean_target(target, pre.cleanup_at_load)
-    return target, target, True
+    return LoadedSource(target, target, True)
 
 
 def _provenance(item: SourceItem) -> str:
@@ -176,9 +185,12 @@ class SampleMaker:
         """
         recipe, geo, pat = self.recipe, self.recipe.geometry, self.recipe.patches
         rng = np.random.default_rng(stable_seed(recipe.seed, item.id))
-        inp_full, tgt_full, input_is_clean = load_source(item, recipe, rng, self.teacher)
+        loaded = load_source(item, recipe, rng, self.teacher)
+        inp_full, tgt_full = loaded.input, loaded.target
         with_rough, without_rough = self.pipelines[item.source]
-        pipeline = with_rough if input_is_clean else without_rough
+        pipeline = with_rough if loaded.input_is_clean else without_rough
+        # an input redrawn from the drawing's own strokes had the rough effect: record it as one
+        redrawn = [] if loaded.redrawn is None else [{"name": "rough", "strength": loaded.redrawn}]
         scaled: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
         def at_scale(s: float):
@@ -224,10 +236,11 @@ class SampleMaker:
                     continue
                 inp = extract_patch(inp_s, matrix, pat.size, hflip, vflip)
                 center = [round(float(matrix[0, 2]), 2), round(float(matrix[1, 2]), 2)]
-            applied: list[dict] = []
+            applied: list[dict] = list(redrawn)
             if pipeline.transforms:
                 seed_pipeline(pipeline, stable_seed(recipe.seed, key, "effects"))
-                inp, applied = applied_effects(pipeline, inp)
+                inp, more = applied_effects(pipeline, inp)
+                applied += more
             for a in applied:
                 stats.effects[a["name"]] = stats.effects.get(a["name"], 0) + 1
             stats.samples += 1

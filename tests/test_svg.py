@@ -68,3 +68,7 @@ def test_svg_source_builds_scaled_widths_and_skips_bad_files(tmp_path):
     assert not np.array_equal(inp, tgt)  # redrawn rough
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["counts"]["train"]["samples"] == 3
+    # the redraw is recorded as the rough effect, in each sample's provenance and the manifest
+    assert manifest["effects_applied"]["rough"] == 3
+    metas = [meta for _, _, _, meta in iter_samples(shard_paths(report.out_dir, "train"))]
+    assert all(m["effects"][0] == {"name": "rough", "strength": 0.5} for m in metas)
