@@ -55,6 +55,19 @@ def build(
 
 
 @app.command()
+def init(directory: Path = typer.Argument(..., help="Folder for the starter project (created; must not hold its files).")):
+    """Write a starter recipe and a few drawings into DIRECTORY (works from an installed wheel)."""
+    from .starter import init_project
+
+    try:
+        written = init_project(directory)
+    except (FileExistsError, OSError) as exc:
+        _fail(str(exc))
+    console.print(f"wrote {len(written)} files into {directory}; next: "
+                  f"sketchdata build --recipe {directory / 'recipe.yaml'}")
+
+
+@app.command()
 def preview(
     dataset: Optional[Path] = typer.Argument(None, help="Dataset folder (not needed with --effects)."),
     out: Path = typer.Option(Path("preview.png"), "--out", "-o", help="PNG to write."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -104,3 +105,24 @@ def test_default_model_loads_and_runs_from_an_installed_wheel(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"PKG {target}" in done.stdout, done.stdout
     assert (tmp_path / "out" / "d00.png").is_file()
+    # the quickstart of a wheel user: a starter project from the package, then a build
+    script = ("import sys, sketchdata; from sketchdata.cli import app; print('PKG', sketchdata.__file__); "
+              "sys.argv = ['sketchdata'] + sys.argv[1:]; app()")
+    for args in (["init", "proj"], ["build", "--recipe", "proj/recipe.yaml", "-q"]):
+        done = subprocess.run([sys.executable, "-c", script, *args], cwd=tmp_path, env=env, capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert f"PKG {target}" in done.stdout, done.stdout
+    manifest = json.loads((tmp_path / "proj" / "datasets" / "starter" / "manifest.json").read_text())
+    assert manifest["complete"] and manifest["counts"]["train"]["samples"] > 0
+
+
+def test_init_refuses_to_replace_files(tmp_path):
+    from sketchdata.starter import init_project
+
+    written = init_project(tmp_path / "p")
+    assert (tmp_path / "p" / "recipe.yaml") in written and len(written) >= 3
+    (tmp_path / "p" / "recipe.yaml").write_text("mine")
+    with pytest.raises(FileExistsError, match="recipe.yaml"):
+        init_project(tmp_path / "p")
+    assert (tmp_path / "p" / "recipe.yaml").read_text() == "mine"
