@@ -20,6 +20,7 @@ def make_console(stderr: bool = False, **options) -> Console:
 
 
 err_console = make_console(stderr=True)
+SHOWN_SKIPS = 20  # skipped inputs printed before a build; the manifest lists them all
 
 
 def tagged(tag: str, style: str, message: str) -> Text:
@@ -69,8 +70,12 @@ class BuildProgress(ProgressCallback):
         if kind == "plan":
             if data["done"]:
                 self.progress.console.print(f"resuming: {data['done']} of {data['shards']} shards already finished")
-            for s in data.get("skipped_inputs", []):
+            skipped = data.get("skipped_inputs", [])
+            for s in skipped[:SHOWN_SKIPS]:
                 self.progress.console.print(tagged("skipped", "yellow", f"{s['path']}: {s['reason']}"))
+            if len(skipped) > SHOWN_SKIPS:
+                self.progress.console.print(f"... and {len(skipped) - SHOWN_SKIPS} more skipped inputs "
+                                            "(all listed in manifest.json)")
             self.task = self.progress.add_task("build", total=data["images"], rate="")
             self.start = time.perf_counter()
         elif kind == "image" and self.task is not None:
