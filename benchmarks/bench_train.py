@@ -4,7 +4,8 @@
 
 DATASET defaults to datasets/quickstart (build it first: sketchdata build --recipe
 recipes/quickstart.yaml). Prints, measured side by side in one process:
-  - training samples/s (forward + loss + backward + ADADELTA step) in fp32 and bf16 autocast,
+  - training samples/s (forward + loss + backward + ADADELTA step) in fp32, bf16 autocast, and
+    bf16 with channels-last tensors (what `fit` uses by default),
   - the data pipeline's own samples/s (decode + crop + loss map + batching, 1 worker),
   - the cost of the loss map alone and its share of a bf16 step.
 """
@@ -24,10 +25,14 @@ from sketchtrain.model import SimplifyNet, forward_flops, model_config
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def time_steps(model, optimizer, batches, precision: str, steps: int) -> float:
+def time_steps(model, optimizer, batches, precision: str, steps: int, channels_last: bool = False) -> float:
     """Seconds per step (after one warm-up step)."""
     times = []
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
     for i, (inp, tgt, w) in enumerate(batches[: steps + 1]):
+        if channels_last:
+            inp = inp.contiguous(memory_format=torch.channels_last)
         start = time.perf_counter()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
             pred = model(inp)
@@ -60,12 +65,13 @@ def main() -> None:
     size = batches[0][0].shape[-1]
 
     results = {}
-    for precision in ("fp32", "bf16", "fp32", "bf16"):  # alternate to share the machine's noise
+    runs = ("fp32", "bf16", "bf16 channels-last") * 2  # alternate to share the machine's noise
+    for name in runs:
         torch.manual_seed(0)
         model = SimplifyNet(model_config(args.variant)).train()
         opt = torch.optim.Adadelta(model.parameters(), lr=1.0)
-        sec = time_steps(model, opt, batches, precision, args.steps)
-        results[precision] = min(results.get(precision, float("inf")), sec)
+        sec = time_steps(model, opt, batches, name.split()[0], args.steps, channels_last="channels" in name)
+        results[name] = min(results.get(name, float("inf")), sec)
 
     tgt = batches[0][1]
     reps = 20
@@ -78,7 +84,8 @@ def main() -> None:
     print(f"variant {args.variant}, batch {args.batch} x {size}x{size}, {torch.get_num_threads()} threads")
     for precision, sec in results.items():
         print(f"  train {precision}: {args.batch / sec:6.2f} samples/s  ({sec:.3f} s/step, ~{flops / sec / 1e9:.0f} GFLOP/s)")
-    print(f"  bf16 / fp32 speed: {results['fp32'] / results['bf16']:.2f}x")
+    print(f"  bf16 / fp32 speed: {results['fp32'] / results['bf16']:.2f}x; channels-last bf16 / bf16: "
+          f"{results['bf16'] / results['bf16 channels-last']:.2f}x")
     print(f"  data pipeline (1 process, decode+crop+loss map+batch): {data_rate:6.1f} samples/s "
           f"= {data_rate / (args.batch / results['bf16']):.1f}x what a bf16 step consumes")
     print(f"  loss map: {map_sec * 1000:.1f} ms per batch = {100 * map_sec / results['bf16']:.1f}% of a bf16 step "

@@ -61,6 +61,7 @@ class FitConfig:
     init: str | None = None  # start from weights: our checkpoint or the authors' released file
     resume: bool = False
     norm_samples: int = 64  # training samples used to measure the input mean/std (0: the paper's constants)
+    channels_last: bool = True  # channels-last tensors in training (bf16 steps 4-12% faster here)
 
     def validate(self) -> None:
         if self.variant not in VARIANTS:
@@ -248,6 +249,8 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
         model.norm_mean.fill_(init_norm[0])
         model.norm_std.fill_(init_norm[1])
     model.to(device)
+    memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
+    model.to(memory_format=memory_format)
     optimizer = _make_optimizer(cfg, model.parameters())
     base_lr = optimizer.param_groups[0]["lr"]
     step = 0
@@ -316,7 +319,8 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
                                                info.rank, cfg.epoch_batches, cfg.workers, skip):
             if t_start is None:
                 t_start = time.perf_counter()
-            inp, tgt, weights = inp.to(device), tgt.to(device), weights.to(device)
+            inp = inp.to(device).contiguous(memory_format=memory_format)
+            tgt, weights = tgt.to(device), weights.to(device)
             with _autocast(device, cfg.precision):
                 out_batch = train_model(inp, logits=cfg.loss in LOGIT_LOSSES)
             loss = pixel_loss(cfg.loss, out_batch, tgt, weights, cfg.paper_weight)
