@@ -64,6 +64,17 @@ def render_polylines(
     return np.clip(canvas, 0, 1).astype(np.float32)
 
 
+def fit_to_canvas(lines: list[Polyline], size: int, margin: float) -> tuple[list[Polyline], float]:
+    """Scale and centre polylines into a ``size`` square, aspect kept, ``margin`` (a share of
+    the side) left free on the long axis; returns (fitted lines, scale applied)."""
+    pts = np.concatenate(lines)
+    lo, hi = pts.min(0), pts.max(0)
+    extent = max(float((hi - lo).max()), 1e-6)
+    scale = size * (1 - 2 * margin) / extent
+    offset = (size - (hi - lo) * scale) / 2.0
+    return [(ln - lo) * scale + offset for ln in lines], scale
+
+
 def bezier(control: np.ndarray, n: int = 64) -> Polyline:
     """Points along a cubic Bezier curve given 4 control points (4, 2)."""
     t = np.linspace(0, 1, n)[:, None]

@@ -23,10 +23,10 @@ from .recipe import BinarizeSpec, Recipe
 from .shardformat import INPUT, META, TARGET
 from .sources import SourceItem
 from .strokes import fit_polylines, load_stroke3, stroke3_to_polylines
-from .svg import fit_to_canvas, load_svg_strokes
+from .svg import load_svg_strokes
 from .figures import figure_polylines, render_figure
 from .lineart import LineArtStyle, procedural_line_art
-from .render import render_polylines
+from .render import fit_to_canvas, render_polylines
 
 
 @dataclass
@@ -89,37 +89,22 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator, teac
             target = clean_target(target, pre.cleanup_at_load)
         # lineart through a teacher keeps its clean input for the effects; raw frames are the input
         return LoadedSource(raw if item.kind == "lineart" else inp, target, item.kind == "lineart")
-    if item.kind in ("strokes", "svg"):
-        if item.kind == "strokes":
-            drawing = _stroke_file(item.npz, item.npz_split)[item.npz_index]
-            lines = fit_polylines(stroke3_to_polylines(drawing), spec.size)
-            widths = [float(rng.uniform(*spec.line_width))] * len(lines)
-        else:
-            lines, widths = _svg_strokes(item.clean, spec, rng)
-        target = render_polylines(lines, (spec.size, spec.size), widths=widths)
+    figure = item.kind == "procedural" and spec.style == "figure"
+    if item.kind in ("strokes", "svg") or figure:
+        # vector drawings: the rough input is redrawn from the drawing's own strokes; tracing the
+        # raster back into strokes would break small closed shapes (eyes, buttons) at their
+        # junctions, and a model would learn that such details cannot be recovered
+        lines, widths, target = _vector_drawing(item, spec, recipe, rng)
         if spec.redraw:
             redrawn = float(rng.uniform(*_rough_strength_range(recipe, spec)))
-            inp = rough_from_polylines(lines, widths, target.shape, redrawn, rng, reference=target)
+            inp = rough_from_polylines(lines, widths, target.shape, redrawn, rng, reference=target,
+                                       proportional=figure)
             is_clean = False
         else:
             inp, is_clean = target, True
     elif item.kind == "procedural":
         # each drawing its own density and line weight, from a generator seeded by its name
         draw_rng = np.random.default_rng(stable_seed(recipe.seed, item.drawing, "drawing"))
-        if spec.style == "figure":
-            # the rough input is redrawn from the drawing's own strokes (as for stroke sources):
-            # tracing the raster back into strokes would break small closed shapes (eyes, buttons)
-            # at their junctions, and the model would learn that such details cannot be recovered
-            lines, widths = figure_polylines((spec.size, spec.size), draw_rng, spec.line_width)
-            target = _binarized(render_figure(lines, widths, (spec.size, spec.size)), pre.target_binarize)
-            if not spec.redraw:
-                return _finish(target, pre)
-            strength = float(rng.uniform(*_rough_strength_range(recipe, spec)))
-            inp = rough_from_polylines(lines, widths, target.shape, strength, rng, reference=target,
-                                       proportional=True)
-            if pre.target_cleanup:
-                target = clean_target(target, pre.cleanup_at_load)
-            return LoadedSource(inp, target, False, strength)
         style = LineArtStyle(density=float(draw_rng.uniform(0.6, 1.6)),
                              width_range=tuple(sorted(draw_rng.uniform(0.9, 4.5, 2))),
                              hatching=float(draw_rng.uniform(0.2, 0.8)))
@@ -139,22 +124,32 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator, teac
     return LoadedSource(inp, target, is_clean, redrawn)
 
 
+def _vector_drawing(item: SourceItem, spec, recipe: Recipe, rng: np.random.Generator) -> tuple[list, list[float], np.ndarray]:
+    """(polylines, widths, clean target) of a stroke, SVG or procedural figure drawing."""
+    size = (spec.size, spec.size)
+    if item.kind == "strokes":
+        drawing = _stroke_file(item.npz, item.npz_split)[item.npz_index]
+        lines = fit_polylines(stroke3_to_polylines(drawing), spec.size)
+        widths = [float(rng.uniform(*spec.line_width))] * len(lines)
+        return lines, widths, render_polylines(lines, size, widths=widths)
+    if item.kind == "svg":
+        lines, widths = _svg_strokes(item.clean, spec, rng)
+        return lines, widths, render_polylines(lines, size, widths=widths)
+    # a figure's own generator, seeded by its name: the same drawing whichever worker builds it
+    draw_rng = np.random.default_rng(stable_seed(recipe.seed, item.drawing, "drawing"))
+    lines, widths = figure_polylines(size, draw_rng, spec.line_width)
+    return lines, widths, _binarized(render_figure(lines, widths, size), recipe.preprocess.target_binarize)
+
+
 def _svg_strokes(file: str, spec, rng: np.random.Generator) -> tuple[list, list[float]]:
     """An SVG's paths fitted to the canvas, with widths from the file (scaled like the drawing;
     unstroked shapes and ``widths: recipe`` take one width drawn from ``line_width``)."""
     raw_lines, raw_widths = load_svg_strokes(file)
-    lines, scale = fit_to_canvas(raw_lines, spec.size)
+    lines, scale = fit_to_canvas(raw_lines, spec.size, margin=0.06)
     fallback = float(rng.uniform(*spec.line_width))
     if spec.widths == "recipe":
         return lines, [fallback] * len(lines)
     return lines, [fallback if w is None else max(0.5, w * scale) for w in raw_widths]
-
-
-def _finish(target: np.ndarray, pre) -> LoadedSource:
-    """A clean drawing as its own input, with the target clean-up applied."""
-    if pre.target_cleanup:
-        target = clean_target(target, pre.cleanup_at_load)
-    return LoadedSource(target, target, True)
 
 
 def _provenance(item: SourceItem) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .imageio import BadInput
 from .safe_npz import load_npz
-from .render import Polyline, render_polylines
+from .render import Polyline, fit_to_canvas, render_polylines
 
 
 def load_stroke3(path: str | Path, split: str = "train") -> list[np.ndarray]:
@@ -42,12 +42,7 @@ def stroke3_to_polylines(drawing: np.ndarray) -> list[Polyline]:
 
 def fit_polylines(lines: list[Polyline], size: int, margin: float = 0.08) -> list[Polyline]:
     """Scale and centre polylines into a ``size`` x ``size`` square keeping aspect ratio."""
-    pts = np.concatenate(lines)
-    lo, hi = pts.min(0), pts.max(0)
-    extent = max(float((hi - lo).max()), 1e-6)
-    scale = size * (1 - 2 * margin) / extent
-    offset = (size - (hi - lo) * scale) / 2.0
-    return [(ln - lo) * scale + offset for ln in lines]
+    return fit_to_canvas(lines, size, margin)[0]
 
 
 def render_stroke3(drawing: np.ndarray, size: int, line_width: float) -> np.ndarray:

@@ -71,12 +71,3 @@ def load_svg_strokes(path: str | Path) -> tuple[list[Polyline], list[float | Non
         raise BadInput("SVG has no drawable paths (no stroked or filled shape with a length)")
     return lines, widths
 
-
-def fit_to_canvas(lines: list[Polyline], size: int, margin: float = 0.06) -> tuple[list[Polyline], float]:
-    """Scale and centre polylines into a ``size`` square (aspect kept); returns (lines, scale)."""
-    pts = np.concatenate(lines)
-    lo, hi = pts.min(0), pts.max(0)
-    extent = max(float((hi - lo).max()), 1e-6)
-    scale = size * (1 - 2 * margin) / extent
-    offset = (size - (hi - lo) * scale) / 2.0
-    return [(ln - lo) * scale + offset for ln in lines], scale
