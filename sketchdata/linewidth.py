@@ -62,9 +62,20 @@ def width_samples(image: np.ndarray, block: int = 32, min_length: int = 12) -> n
     return np.maximum(widths, 0.25).astype(np.float32)
 
 
-def median_stroke_width(image: np.ndarray) -> float | None:
-    """The drawing's typical line width in pixels, or None when it has too little ink."""
-    samples = width_samples(image)
+def median_stroke_width(image: np.ndarray, max_pixels: int = 4_000_000) -> float | None:
+    """The drawing's typical line width in pixels, or None when it has too little ink.
+
+    Above ``max_pixels`` (a large scan) it is measured on a grid of 1024 px crops covering about
+    that many pixels, at full resolution (resizing would change the widths it measures)."""
+    h, w = image.shape
+    if h * w > max_pixels:
+        crop = 1024
+        per_axis = max(1, int(np.sqrt(max_pixels / crop**2)))
+        ys = np.linspace(0, max(h - crop, 0), per_axis).astype(int)
+        xs = np.linspace(0, max(w - crop, 0), per_axis).astype(int)
+        samples = np.concatenate([width_samples(image[y : y + crop, x : x + crop]) for y in ys for x in xs])
+    else:
+        samples = width_samples(image)
     if samples.size < MIN_TILES:
         return None
     return float(np.median(samples))

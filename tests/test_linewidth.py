@@ -21,3 +21,9 @@ def test_blank_or_tiny_drawings_have_no_width():
     dot = np.ones((64, 64), np.float32)
     dot[30:32, 30:32] = 0
     assert median_stroke_width(dot) is None
+
+
+def test_large_scans_are_measured_on_crops_at_full_resolution():
+    lines = [np.array([[0, 40 * k + 10], [3000, 40 * k + 30]], float) for k in range(60)]
+    big = render_polylines(lines, (2400, 3000), widths=2.0, supersample=2)
+    assert median_stroke_width(big, max_pixels=2_000_000) == pytest.approx(median_stroke_width(big[:1200, :1500]), abs=0.2)
