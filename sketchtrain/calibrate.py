@@ -23,7 +23,7 @@ from sketchdata.dataset import iter_samples, shard_paths
 
 from .inference import Simplifier
 from .metrics import STROKE_LEVEL, stroke_scores, to_luma8
-from .model import fold_batchnorm
+from .architectures import fold_for_inference
 
 STROKE = STROKE_LEVEL / 255.0  # 0.749: the benchmarks' stroke decision on a [0, 1] image
 SWEEP = np.round(np.arange(0.40, 0.96, 0.025), 3)
@@ -54,7 +54,7 @@ def calibrate_checkpoint(data: dict, dataset: str | Path, samples: int = 200) ->
     from .checkpoint import model_from_checkpoint
 
     model = model_from_checkpoint({**data, "model": {**data["model"], "output_levels": None}})
-    runner = Simplifier(fold_batchnorm(model), precision="fp32", tile_pixels=10**9)
+    runner = Simplifier(fold_for_inference(model), precision="fp32", tile_pixels=10**9)
     outputs, targets = [], []
     for index, (_, inp, tgt, _) in enumerate(iter_samples(shard_paths(dataset, "validation"), skipped=[])):
         if index >= samples:

@@ -20,7 +20,6 @@ import torch
 
 from sketchdata.files import atomic_target
 
-from .model import ModelConfig, SimplifyNet
 
 FORMAT = "sketchtrain-checkpoint/1"
 
@@ -78,11 +77,16 @@ def load_checkpoint(path: str | Path) -> dict:
     return data
 
 
-def model_from_checkpoint(data: dict) -> SimplifyNet:
-    """Rebuild the trained network a checkpoint describes, in eval mode."""
-    config = ModelConfig(**data["model"])
-    model = SimplifyNet(config)
-    check_state_dict(model, data["state_dict"], f"checkpoint weights for its model config ({config.variant})")
+def model_from_checkpoint(data: dict) -> torch.nn.Module:
+    """Rebuild the trained network a checkpoint describes (any registered architecture), in eval mode."""
+    from .architectures import build_model, config_from_dict
+
+    try:
+        config = config_from_dict(data["model"])
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint model config: {exc}") from None
+    model = build_model(config)
+    check_state_dict(model, data["state_dict"], f"checkpoint weights for its model config ({config.arch} {config.variant})")
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in data["state_dict"].items()})
     return model.eval()
 

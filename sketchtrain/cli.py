@@ -50,7 +50,9 @@ def _model_and_rest(model: Optional[Path], positionals: list[Path], command: str
 def fit(
     shards: Path = typer.Argument(..., help="Dataset folder built by `sketchdata build`."),
     out: Path = typer.Option(..., "--out", "-o", help="Run folder (checkpoints, metrics, pictures)."),
-    variant: str = typer.Option(FitConfig.variant, help="full | half | quarter | eighth | sixteenth (channel width)."),
+    arch: str = typer.Option(FitConfig.arch, help="fcn (the paper's network) | unet (encoder-decoder with skips)."),
+    variant: str = typer.Option(FitConfig.variant, help="Size. fcn: full | half | quarter | eighth | sixteenth "
+                                "(channel width; default quarter). unet: tiny | small | base (default small)."),
     steps: int = typer.Option(FitConfig.steps, help="Optimiser steps in total (a resumed run continues to this)."),
     batch: int = typer.Option(FitConfig.batch, help="Samples per step and process (authors: 8)."),
     crop: int = typer.Option(FitConfig.crop, help="Random crop side (multiple of 8); 0 = the stored patch size."),
@@ -83,7 +85,7 @@ def fit(
     from .train import FitConfig, TrainingStopped, fit as fit_fn
     from sketchdata.dataset import DatasetError
 
-    cfg = FitConfig(dataset=str(shards), out=str(out), variant=variant, steps=steps, batch=batch, crop=crop,
+    cfg = FitConfig(dataset=str(shards), out=str(out), arch=arch, variant=variant, steps=steps, batch=batch, crop=crop,
                     optimizer=optimizer, lr=lr, lr_schedule=lr_schedule, loss=loss,
                     paper_weight=paper_weight, precision=precision, val_every=val_every,
                     val_samples=val_samples, image_every=image_every, ckpt_every=ckpt_every,
@@ -118,8 +120,8 @@ def simplify(
     constants: Optional[str] = typer.Option(None, help="Released weights' normalisation: gan|mse|pencil1|pencil2|MEAN,STD."),
     precision: str = typer.Option(SimplifyOptions.precision, help="auto (bf16 where the CPU has it) | bf16 | fp32."),
     device: str = typer.Option(SimplifyOptions.device, help="auto | cpu | cuda."),
-    tile: int = typer.Option(SimplifyOptions.tile, help="Tile side for large images (multiple of 8)."),
-    margin: int = typer.Option(SimplifyOptions.margin, help="Context around each tile (multiple of 8)."),
+    tile: int = typer.Option(SimplifyOptions.tile, help="Tile side for large images (multiple of the network's stride: 8 fcn, 16 unet)."),
+    margin: int = typer.Option(SimplifyOptions.margin, help="Context around each tile (multiple of the stride); never less than the network's receptive radius."),
     tile_pixels: int = typer.Option(SimplifyOptions.tile_pixels, help="Images above this many pixels run in tiles."),
     views: int = typer.Option(SimplifyOptions.views, help=VIEWS_HELP),
     max_pixels: int = typer.Option(SimplifyOptions.max_pixels, help="Refuse images above this many pixels "

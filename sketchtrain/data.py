@@ -75,14 +75,15 @@ def _decode(png: bytes, key: str, name: str) -> np.ndarray:
     return arr
 
 
-def _crop_pair(inp: np.ndarray, tgt: np.ndarray, crop: int, rng: random.Random | None) -> tuple[np.ndarray, np.ndarray]:
-    """Random (training) or centre (validation) crop; pads with edge values when too small."""
+def _crop_pair(inp: np.ndarray, tgt: np.ndarray, crop: int, rng: random.Random | None,
+               stride: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Random (training) or centre (validation) crop; pads with edge values when too small.
+    ``crop`` 0: the whole sample, padded to the network's ``stride``."""
+    from .architectures import pad_to_stride
+
     h, w = inp.shape
     if crop <= 0:
-        ph, pw = (-h) % 8, (-w) % 8
-        if ph or pw:
-            inp, tgt = np.pad(inp, ((0, ph), (0, pw)), mode="edge"), np.pad(tgt, ((0, ph), (0, pw)), mode="edge")
-        return inp, tgt
+        return pad_to_stride(inp, stride), pad_to_stride(tgt, stride)
     if h < crop or w < crop:
         ph, pw = max(0, crop - h), max(0, crop - w)
         inp, tgt = np.pad(inp, ((0, ph), (0, pw)), mode="edge"), np.pad(tgt, ((0, ph), (0, pw)), mode="edge")
@@ -94,7 +95,7 @@ def _crop_pair(inp: np.ndarray, tgt: np.ndarray, crop: int, rng: random.Random |
     return inp[y : y + crop, x : x + crop], tgt[y : y + crop, x : x + crop]
 
 
-def make_sample_decoder(crop: int, loss: LossMapConfig, rng: random.Random | None):
+def make_sample_decoder(crop: int, loss: LossMapConfig, rng: random.Random | None, stride: int = 8):
     """A stage turning raw tar samples into (input, target, weights) float tensors (1, H, W)."""
 
     def decode(sample: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -104,7 +105,7 @@ def make_sample_decoder(crop: int, loss: LossMapConfig, rng: random.Random | Non
             present = sorted(k for k in sample if not k.startswith("__"))
             raise DataError(f"sample {key} in {sample.get('__url__')}: missing {missing} (has {present}); "
                             "shards must hold input.png and target.png per sample")
-        inp, tgt = _crop_pair(_decode(sample[INPUT], key, INPUT), _decode(sample[TARGET], key, TARGET), crop, rng)
+        inp, tgt = _crop_pair(_decode(sample[INPUT], key, INPUT), _decode(sample[TARGET], key, TARGET), crop, rng, stride)
         inp_t = torch.from_numpy(np.ascontiguousarray(inp))[None]
         tgt_t = torch.from_numpy(np.ascontiguousarray(tgt))[None]
         return inp_t, tgt_t, loss_map(tgt_t[None], loss)[0]
@@ -151,8 +152,10 @@ class TrainStream(torch.utils.data.IterableDataset):
     over all loader workers (each worker yields its share, the loader interleaves them)."""
 
     def __init__(self, shards: list[str], batch: int, crop: int, loss: LossMapConfig, seed: int,
-                 epoch: int, rank: int, epoch_batches: int, num_workers: int, shuffle_buffer: int = 64):
+                 epoch: int, rank: int, epoch_batches: int, num_workers: int, shuffle_buffer: int = 64,
+                 stride: int = 8):
         super().__init__()
+        self.stride = stride
         self.shards, self.batch, self.crop, self.loss = shards, batch, crop, loss
         self.seed, self.epoch, self.rank = seed, epoch, rank
         self.epoch_batches, self.num_workers, self.shuffle_buffer = epoch_batches, max(1, num_workers), shuffle_buffer
@@ -169,7 +172,7 @@ class TrainStream(torch.utils.data.IterableDataset):
             wds.ResampledShards(self.shards, seed=stream_seed, deterministic=True, worker_seed=lambda: stream_seed),
             wds.tarfile_to_samples(handler=self.bad),
             wds.shuffle(self.shuffle_buffer, initial=self.shuffle_buffer, rng=random.Random(stream_seed + 1)),
-            decode_or_skip(make_sample_decoder(self.crop, self.loss, rng), self.bad),
+            decode_or_skip(make_sample_decoder(self.crop, self.loss, rng, self.stride), self.bad),
             wds.batched(self.batch, collation_fn=_collate, partial=False),
         )
         for count, batch in enumerate(pipeline):
@@ -179,9 +182,9 @@ class TrainStream(torch.utils.data.IterableDataset):
 
 
 def train_batches(shards: list[str], batch: int, crop: int, loss: LossMapConfig, seed: int, epoch: int,
-                  rank: int, epoch_batches: int, num_workers: int, skip: int = 0):
+                  rank: int, epoch_batches: int, num_workers: int, skip: int = 0, stride: int = 8):
     """Iterate the batches of one data epoch, skipping the first ``skip`` (for resume)."""
-    stream = TrainStream(shards, batch, crop, loss, seed, epoch, rank, epoch_batches, num_workers)
+    stream = TrainStream(shards, batch, crop, loss, seed, epoch, rank, epoch_batches, num_workers, stride=stride)
     loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=num_workers,
                                          persistent_workers=False, prefetch_factor=4 if num_workers else None)
     for index, item in enumerate(loader):
@@ -190,7 +193,7 @@ def train_batches(shards: list[str], batch: int, crop: int, loss: LossMapConfig,
 
 
 def validation_batches(shards: list[str], batch: int, crop: int, loss: LossMapConfig, max_samples: int | None,
-                       num_workers: int = 0):
+                       num_workers: int = 0, stride: int = 8):
     """Validation batches, split by node (rank) and worker; each sample seen once per rank set.
     Unreadable shards and samples are skipped with a message naming them."""
     bad = BadSampleCounter()
@@ -200,7 +203,7 @@ def validation_batches(shards: list[str], batch: int, crop: int, loss: LossMapCo
         wds.split_by_worker,
         wds.tarfile_to_samples(handler=bad),
         (lambda src: itertools.islice(src, max_samples)) if max_samples else (lambda src: src),
-        decode_or_skip(make_sample_decoder(crop, loss, None), bad),
+        decode_or_skip(make_sample_decoder(crop, loss, None, stride), bad),
         wds.batched(batch, collation_fn=_collate, partial=True),
     )
     loader = torch.utils.data.DataLoader(pipeline, batch_size=None, num_workers=num_workers)

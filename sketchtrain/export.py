@@ -1,7 +1,7 @@
 """`sketchtrain export`: ONNX (checked with onnxruntime) and TorchScript copies of a model.
 
 The exported graph is the fast inference layout (batch norm folded) with the input
-normalisation inside, taking (B, 1, H, W) in [0, 1] with H and W multiples of 8 (dynamic).
+normalisation inside, taking (B, 1, H, W) in [0, 1] with H and W multiples of the stride (8 fcn, 16 unet; dynamic).
 After writing, the file is loaded back and run beside PyTorch on a test image; the maximum
 absolute difference is returned (and must be below ``tolerance``).
 """
@@ -50,7 +50,7 @@ def export_model(model_path: str | Path | None, out: str | Path, constants: str 
 
             session = ort.InferenceSession(tmp, providers=["CPUExecutionProvider"])
             got = session.run(None, {"rough": x.numpy()})[0]
-            x2 = _probe((64, 200), 1)  # a second size: the axes really are dynamic
+            x2 = _probe((64, 208), 1)  # a second size (multiples of every stride): the axes really are dynamic
             with torch.inference_mode():
                 ref2 = model(x2).numpy()
             diff = max(float(np.abs(got - reference).max()),

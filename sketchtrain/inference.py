@@ -1,11 +1,12 @@
 """Running a trained model on images of any size in bounded memory.
 
-- Padding: right and bottom by edge replication to a multiple of 8, cropped back (as the
-  authors do).
-- Tiling: images above ``tile_pixels`` run as tiles on the network's stride-8 grid, each with
-  ``margin`` pixels of real context on every side; only the tile's centre is kept, and
-  neighbouring centres are cross-faded over ``blend`` pixels. With a margin wider than the
-  reach of the border effects, tiled and whole-image outputs agree to within 1/255.
+- Padding: right and bottom by edge replication to a multiple of the network's stride (8 for
+  the FCN, 16 for the U-Net), cropped back (as the authors do).
+- Tiling: images above ``tile_pixels`` run as tiles on the network's stride grid, each with
+  at least ``margin`` pixels of real context on every side, and never less than the network's
+  receptive radius (so every kept pixel sees exactly what it sees in a whole-image pass); only
+  the tile's centre is kept, and neighbouring centres are cross-faded over ``blend`` pixels.
+  Tiled and whole-image outputs agree to within 1/255 (tested for every architecture).
 - Scale control (paper): run at ``scale`` x the size and bring the result back, so smaller
   scales simplify more.
 - Fast CPU path: batch norm folded, inference mode, bf16 autocast where the CPU has
@@ -22,21 +23,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .checkpoint import CheckpointError, describe_keys, load_checkpoint, model_from_checkpoint, read_file
-from .model import RELEASED_NORMALISATION, fold_batchnorm
+from .architectures import fold_for_inference, pad_to_stride, round_up
+from .model import RELEASED_NORMALISATION
 from .released import is_released_layout, load_released
-
-
-def pad_to_multiple_of_8(x: torch.Tensor) -> tuple[torch.Tensor, tuple[int, int]]:
-    """Pad (B, 1, H, W) right and bottom by edge replication; returns (padded, (H, W))."""
-    h, w = x.shape[-2:]
-    ph, pw = (-h) % 8, (-w) % 8
-    if ph or pw:
-        x = F.pad(x, (0, pw, 0, ph), mode="replicate")
-    return x, (h, w)
 
 
 # The authors' released weights record no training line width. Assumption (README): they expect
@@ -77,8 +69,9 @@ def load_model(path: str | Path, constants: str | None = None) -> tuple[nn.Modul
     data = read_file(path)
     if data.get("format") is not None:
         ckpt = load_checkpoint(path)
-        model = fold_batchnorm(model_from_checkpoint(ckpt))
-        return model, {"kind": "checkpoint", "variant": ckpt["model"]["variant"], "step": ckpt["step"],
+        model = fold_for_inference(model_from_checkpoint(ckpt))
+        return model, {"kind": "checkpoint", "arch": model.config.arch, "variant": model.config.variant,
+                       "step": ckpt["step"],
                        "norm": (ckpt["model"]["norm_mean"], ckpt["model"]["norm_std"]),
                        "line_width": ckpt["model"].get("line_width")}
     if is_released_layout(data):
@@ -104,8 +97,8 @@ class Simplifier:
     device: str = "auto"
     precision: str = "auto"  # auto | bf16 | fp32
     tile_pixels: int = 1024 * 1024  # above this (after scaling), run in tiles
-    tile: int = 768  # tile centre side (multiple of 8)
-    margin: int = 128  # context on each side of a tile (multiple of 8)
+    tile: int = 768  # tile centre side (a multiple of the network's stride)
+    margin: int = 128  # context on each side of a tile; raised to the network's receptive radius
     blend: int = 16  # cross-fade width between neighbouring tile centres
     threads: int = 0
     views: int = 1  # test-time augmentation: 1, 2, 4 or 8 rotated/flipped views, outputs averaged
@@ -120,9 +113,16 @@ class Simplifier:
             raise ValueError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
         if self.views not in TTA_VIEWS:
             raise ValueError(f"views must be one of {', '.join(map(str, TTA_VIEWS))}, got {self.views}")
+        self.stride = int(getattr(self.model, "stride", 8))
         for name in ("tile", "margin"):
-            if getattr(self, name) % 8:
-                raise ValueError(f"{name} must be a multiple of 8, got {getattr(self, name)}")
+            if getattr(self, name) % self.stride or getattr(self, name) < 0:
+                raise ValueError(f"{name} must be a multiple of the network's stride {self.stride}, "
+                                 f"got {getattr(self, name)}")
+        if self.tile < self.stride:
+            raise ValueError(f"tile must be at least the network's stride {self.stride}, got {self.tile}")
+        # a tile's kept centre must see all the context it sees in a whole-image pass
+        radius = getattr(self.model, "receptive_radius", 0)
+        self.margin = max(self.margin, round_up(radius, self.stride))
         if self.device == "cpu":
             torch.set_num_threads(self.threads or os.cpu_count() or 1)
         self.model = self.model.to(self.device).eval()
@@ -133,7 +133,7 @@ class Simplifier:
 
     @torch.inference_mode()
     def _run(self, x: np.ndarray) -> np.ndarray:
-        """One forward pass on an array whose sides are multiples of 8."""
+        """One forward pass on an array whose sides are multiples of the stride."""
         t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None, None].to(self.device)
         if self.channels_last:
             t = t.contiguous(memory_format=torch.channels_last)
@@ -143,16 +143,15 @@ class Simplifier:
         return y.float()[0, 0].cpu().numpy()
 
     def run_padded(self, image: np.ndarray) -> np.ndarray:
-        """Whole image in one pass: pad to a multiple of 8 by edge replication, crop back."""
+        """Whole image in one pass: pad to the stride by edge replication, crop back."""
         h, w = image.shape
-        padded = np.pad(image, ((0, (-h) % 8), (0, (-w) % 8)), mode="edge")
-        return self._run(padded)[:h, :w]
+        return self._run(pad_to_stride(image, self.stride))[:h, :w]
 
     def run_tiled(self, image: np.ndarray) -> np.ndarray:
-        """Overlapping tiles on the stride-8 grid, centres cross-faded; bounded memory."""
+        """Overlapping tiles on the stride grid, centres cross-faded; bounded memory."""
         h, w = image.shape
-        H, W = h + (-h) % 8, w + (-w) % 8
-        padded = np.pad(image, ((0, H - h), (0, W - w)), mode="edge")
+        padded = pad_to_stride(image, self.stride)
+        H, W = padded.shape
         out = np.zeros((H, W), np.float32)
         weight = np.zeros((H, W), np.float32)
         step = self.tile
@@ -165,7 +164,7 @@ class Simplifier:
         for y0 in ys:
             for x0 in xs:
                 y1, x1 = min(y0 + step, H), min(x0 + step, W)
-                # context window, clipped to the image; stays on the stride-8 grid
+                # context window, clipped to the image; stays on the stride grid
                 cy0, cx0 = max(0, y0 - self.margin), max(0, x0 - self.margin)
                 cy1, cx1 = min(H, y1 + self.margin), min(W, x1 + self.margin)
                 result = self._run(padded[cy0:cy1, cx0:cx1])

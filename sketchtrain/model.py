@@ -35,7 +35,11 @@ RELEASED_NORMALISATION = {
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Everything needed to rebuild a network: stored in every checkpoint."""
+    """Everything needed to rebuild a network: stored in every checkpoint.
+
+    ``arch`` names the architecture (sketchtrain.architectures; checkpoints from before the
+    registry lack it and are the FCN); ``width`` is the FCN's channel multiplier, ``layout``
+    the other architectures' hyper-parameters (channels, blocks, ...)."""
 
     variant: str = "full"
     width: float = 1.0
@@ -46,19 +50,15 @@ class ModelConfig:
     # (lo, hi): output levels set after training (sketchtrain.calibrate): lo -> black, hi -> white,
     # linear between; None: the sigmoid output as it is
     output_levels: tuple[float, float] | None = None
+    arch: str = "fcn"
+    layout: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 VARIANTS: dict[str, float] = {"full": 1.0, "half": 0.5, "quarter": 0.25, "eighth": 0.125, "sixteenth": 0.0625}
-
-
-def model_config(variant: str, **overrides) -> ModelConfig:
-    """The named variant's config (``full``, ``half``, ``quarter``, ``eighth``, ``sixteenth``)."""
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown model variant {variant!r}; choose from {', '.join(VARIANTS)}")
-    return ModelConfig(variant=variant, width=VARIANTS[variant], **overrides)
+FCN_STRIDE = 8  # three stride-2 convolutions down, three transposed convolutions up
 
 
 def layer_plan(width: float) -> list[tuple[str, int, int, int, int]]:
@@ -74,7 +74,30 @@ def _conv(kind: str, cin: int, cout: int, k: int, s: int) -> nn.Module:
     return nn.Conv2d(cin, cout, k, stride=s, padding=k // 2)
 
 
-class SimplifyNet(nn.Module):
+def fcn_receptive_radius() -> int:
+    """Pixels from an output pixel to the farthest input pixel it depends on (104 at any width)."""
+    radius, jump = 0.0, 1.0
+    for kind, _, _, k, s in RELEASED_LAYERS:
+        if kind == "up":  # a 4x4 stride-2 transposed conv reads one input pixel on each side
+            radius += jump
+            jump /= s
+        else:
+            radius += (k // 2) * jump
+            jump *= s
+    return int(radius)
+
+
+class _FCNGeometry:
+    """What inference needs to know about the FCN's grid (shared by both layouts)."""
+
+    stride = FCN_STRIDE
+
+    @property
+    def receptive_radius(self) -> int:
+        return fcn_receptive_radius()
+
+
+class SimplifyNet(_FCNGeometry, nn.Module):
     """Fully convolutional rough -> clean network.
 
     Input: (B, 1, H, W) float in [0, 1], 1 = white, H and W multiples of 8.
@@ -106,7 +129,7 @@ class SimplifyNet(nn.Module):
         return x if logits else apply_levels(torch.sigmoid(x), self.config.output_levels)
 
 
-class FoldedNet(nn.Module):
+class FoldedNet(_FCNGeometry, nn.Module):
     """Inference layout: ``layers`` is the authors' ``nn.Sequential`` (conv, act, ..., conv, sigmoid)."""
 
     def __init__(self, layers: nn.Sequential, norm_mean: float, norm_std: float, config: ModelConfig | None = None):
@@ -130,13 +153,14 @@ def apply_levels(y: torch.Tensor, levels) -> torch.Tensor:
     return torch.clamp((y - lo) / (hi - lo), 0.0, 1.0)
 
 
-def check_input(x: torch.Tensor) -> None:
+def check_input(x: torch.Tensor, stride: int = FCN_STRIDE) -> None:
     if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
         return  # exported graphs take any size; the check is for eager callers
     if x.dim() != 4 or x.shape[1] != 1:
         raise ValueError(f"expected a (B, 1, H, W) grey batch, got shape {tuple(x.shape)}")
-    if x.shape[-1] % 8 or x.shape[-2] % 8:
-        raise ValueError(f"height and width must be multiples of 8 (pad first), got {tuple(x.shape[-2:])}")
+    if x.shape[-1] % stride or x.shape[-2] % stride:
+        raise ValueError(f"height and width must be multiples of {stride} (the network's stride; pad first, "
+                         f"sketchtrain.architectures.pad_to_stride), got {tuple(x.shape[-2:])}")
 
 
 def released_sequential(width: float = 1.0) -> nn.Sequential:

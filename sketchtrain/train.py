@@ -26,7 +26,8 @@ from .data import DataError, dataset_shards, manifest_fingerprint, train_batches
 from .distributed import (DistInfo, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)
 from .lossmap import LOGIT_LOSSES, LOSS_KINDS, LossMapConfig, pixel_loss
-from .model import VARIANTS, ModelConfig, SimplifyNet, model_config, unfold_into
+from .architectures import ARCHITECTURES, build_model, get_architecture, model_config
+from .model import ModelConfig, unfold_into
 from .plots import line_chart, smoothed
 from .validation import autocast as _autocast, evaluate_loss, fixed_examples as _fixed_examples, progression as _progression
 
@@ -39,7 +40,8 @@ class TrainingStopped(RuntimeError):
 class FitConfig:
     dataset: str
     out: str
-    variant: str = "quarter"
+    arch: str = "fcn"  # sketchtrain.architectures: fcn (the paper) | unet
+    variant: str = ""  # the architecture's size; "": its default (fcn quarter, unet small)
     steps: int = 1000
     batch: int = 8
     crop: int = 0  # 0: train on the stored patch size
@@ -64,8 +66,13 @@ class FitConfig:
     channels_last: bool = True  # channels-last tensors in training (bf16 steps 4-12% faster here)
 
     def validate(self) -> None:
-        if self.variant not in VARIANTS:
-            raise ValueError(f"--variant must be one of {', '.join(VARIANTS)}, got {self.variant!r}")
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"--arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
+        architecture = get_architecture(self.arch)
+        self.variant = self.variant or architecture.default_variant
+        if self.variant not in architecture.variants:
+            raise ValueError(f"--variant for --arch {self.arch} must be one of {', '.join(architecture.variants)}, "
+                             f"got {self.variant!r}")
         if self.optimizer not in ("adadelta", "adam"):
             raise ValueError(f"--optimizer must be adadelta or adam, got {self.optimizer!r}")
         if self.loss not in LOSS_KINDS:
@@ -166,7 +173,7 @@ class MetricsLog:
         return [(r["step"], r[key]) for r in self.rows if r.get("kind") == kind and r.get(key) is not None]
 
 
-def _init_weights(model: SimplifyNet, init: str) -> tuple[float, float]:
+def _init_weights(model: torch.nn.Module, init: str) -> tuple[float, float]:
     """Load starting weights; returns the normalisation that goes with them.
 
     Our checkpoint: its state dict. The authors' released weights: the convolutions take them
@@ -180,10 +187,15 @@ def _init_weights(model: SimplifyNet, init: str) -> tuple[float, float]:
     data = read_file(init)
     if data.get("format") is not None:
         ckpt = load_checkpoint(init)
-        check_state_dict(model, ckpt["state_dict"], f"--init {init}: its weights ({ckpt['model'].get('variant')})")
+        theirs = f"{ckpt['model'].get('arch', 'fcn')} {ckpt['model'].get('variant')}"
+        check_state_dict(model, ckpt["state_dict"], f"--init {init}: its weights ({theirs}; pass the same "
+                         "--arch and --variant)")
         model.load_state_dict(ckpt["state_dict"])
         return ckpt["model"]["norm_mean"], ckpt["model"]["norm_std"]
     if is_released_layout(data):
+        if model.config.arch != "fcn":
+            raise ValueError(f"{init} holds the authors' released weights, which are the fcn architecture: "
+                             f"pass --arch fcn (not {model.config.arch})")
         folded, _ = load_model(init)
         if abs(folded.config.width - model.config.width) > 1e-9:
             raise ValueError(f"{init} has width {folded.config.width:g}; pass --variant for that width")
@@ -222,7 +234,7 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
         resume_data = load_checkpoint(last)
         saved_args = resume_data["args"]
         # the data stream, model and loss must be the ones the run started with
-        for key in ("variant", "batch", "crop", "loss", "paper_weight", "seed", "epoch_batches", "optimizer", "precision",
+        for key in ("arch", "variant", "batch", "crop", "loss", "paper_weight", "seed", "epoch_batches", "optimizer", "precision",
                     "lr", "lr_schedule"):
             saved = saved_args.get(key, getattr(FitConfig, key, None))  # older runs lack newer keys: defaults
             if saved != getattr(cfg, key):
@@ -239,8 +251,10 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
         mean, std, line_width = _measure_inputs(train_shards, max(cfg.norm_samples, 32), data_skipped)
         # norm_samples 0: the constants published with the authors' mse model
         norm = (mean, std) if cfg.norm_samples > 0 else (ModelConfig.norm_mean, ModelConfig.norm_std)
-    config = model_config(cfg.variant, norm_mean=norm[0], norm_std=norm[1], line_width=line_width)
-    model = SimplifyNet(config)
+    config = model_config(cfg.variant, cfg.arch, norm_mean=norm[0], norm_std=norm[1], line_width=line_width)
+    model = build_model(config)
+    if cfg.crop % model.stride:
+        raise ValueError(f"--crop must be a multiple of the {cfg.arch} network's stride {model.stride}, got {cfg.crop}")
     if cfg.init and resume_data is None:
         # weights only make sense with the normalisation they were trained with
         init_norm = _init_weights(model, cfg.init)
@@ -295,12 +309,13 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
             weight_note = f" (paper x{cfg.paper_weight:g})" if cfg.paper_weight != 1.0 else ""
             line_chart({"train loss (running mean)": smoothed(log.series("train", "loss")),
                         "validation loss": log.series("val", "loss")},
-                       out / "loss.png", title=f"{cfg.variant} / {cfg.loss} loss{weight_note} / {cfg.optimizer}")
+                       out / "loss.png", title=f"{cfg.arch} {cfg.variant} / {cfg.loss} loss{weight_note} / {cfg.optimizer}")
             if examples and (cfg.image_every == 0):
                 _progression(model, examples, device, cfg.precision, out / "progress" / f"step-{step:07d}.png")
         return val
 
-    emit("start", {"step": step, "steps": cfg.steps, "world_size": info.world_size, "variant": cfg.variant})
+    emit("start", {"step": step, "steps": cfg.steps, "world_size": info.world_size,
+                  "variant": f"{cfg.arch} {cfg.variant}"})
     first_val = None
     if step == 0:
         first_val = validate_and_report().get("loss")
@@ -316,7 +331,7 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
     seen, t_start = 0, None
     while step < cfg.steps:
         for inp, tgt, weights in train_batches(train_shards, cfg.batch, cfg.crop, loss_cfg, cfg.seed, epoch,
-                                               info.rank, cfg.epoch_batches, cfg.workers, skip):
+                                               info.rank, cfg.epoch_batches, cfg.workers, skip, stride=model.stride):
             if t_start is None:
                 t_start = time.perf_counter()
             inp = inp.to(device).contiguous(memory_format=memory_format)

@@ -24,7 +24,8 @@ def evaluate_loss(model, shards, cfg, loss_cfg: LossMapConfig, device, info: Dis
     model.eval()
     totals = [0.0, 0.0, 0.0]
     per_rank = max(1, cfg.val_samples // info.world_size)
-    for inp, tgt, weights in validation_batches(shards, cfg.batch, cfg.crop, loss_cfg, per_rank):
+    for inp, tgt, weights in validation_batches(shards, cfg.batch, cfg.crop, loss_cfg, per_rank,
+                                                   stride=_unwrapped(model).stride):
         inp, tgt, weights = inp.to(device), tgt.to(device), weights.to(device)
         with autocast(device, cfg.precision):
             out = model(inp, logits=cfg.loss in LOGIT_LOSSES)
@@ -40,6 +41,10 @@ def evaluate_loss(model, shards, cfg, loss_cfg: LossMapConfig, device, info: Dis
     return {"loss": loss_sum / count, "mse": mse_sum / count, "samples": int(count)}
 
 
+def _unwrapped(model):
+    return getattr(model, "module", model)  # DistributedDataParallel keeps the model in .module
+
+
 def fixed_examples(shards: list[str], count: int, skipped: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
     from sketchdata.dataset import iter_samples
 
@@ -53,12 +58,13 @@ def fixed_examples(shards: list[str], count: int, skipped: list[dict]) -> list[t
 
 @torch.no_grad()
 def progression(model, examples, device, precision, path: Path) -> None:
-    from .inference import pad_to_multiple_of_8
+    from .architectures import pad_to_stride
 
     model.eval()
     rows = []
     for inp, tgt in examples:
-        x, (h, w) = pad_to_multiple_of_8(torch.from_numpy(inp)[None, None])
+        h, w = inp.shape
+        x = torch.from_numpy(np.ascontiguousarray(pad_to_stride(inp, model.stride)))[None, None]
         with autocast(device, precision):
             pred = model(x.to(device)).float()[0, 0, :h, :w].cpu().numpy()
         rows.append((inp, pred, tgt))

@@ -67,7 +67,8 @@ def calibrated_model():
     statistics measured on drawings, a strong last layer): enough to test the machinery."""
     import torch
 
-    from sketchtrain.model import SimplifyNet, model_config
+    from sketchtrain.architectures import model_config
+    from sketchtrain.model import SimplifyNet
 
     torch.manual_seed(0)
     model = SimplifyNet(model_config("sixteenth"))

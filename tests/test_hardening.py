@@ -382,7 +382,8 @@ def test_checkpoint_messages_are_ours_and_short(model_file, tmp_path):
 
 def test_init_with_mismatched_weights_names_the_problem(tmp_path, model_file):
     from sketchtrain.checkpoint import CheckpointError
-    from sketchtrain.model import SimplifyNet, model_config
+    from sketchtrain.architectures import model_config
+    from sketchtrain.model import SimplifyNet
     from sketchtrain.train import _init_weights
 
     with pytest.raises(CheckpointError) as info:

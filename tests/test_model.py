@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from sketchtrain.model import (RELEASED_LAYERS, VARIANTS, SimplifyNet, fold_batchnorm, forward_flops, model_config,
+from sketchtrain.architectures import model_config
+from sketchtrain.model import (RELEASED_LAYERS, VARIANTS, SimplifyNet, fold_batchnorm, forward_flops,
                                released_sequential, unfold_into)
 from sketchtrain.released import ReleasedWeightsError, is_released_layout, load_released, released_to_sequential
 
