@@ -286,3 +286,26 @@ def sheet(
         print_skipped(f"{s['path']}: {s['reason']}")
     scales = ", ".join(f"{Path(k).name} {v:g}" for k, v in result["scales"].items())
     console.print(f"wrote {out}: {result['rows']} rows ({' | '.join(result['columns'])}); scales: {scales}")
+
+
+@app.command("app")
+def app_command(
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="One weights file to offer (default: the shipped model)."),
+    models: Optional[Path] = typer.Option(None, "--models", help="A folder of checkpoints / released weights to choose from."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (127.0.0.1: this computer only)."),
+    port: int = typer.Option(8765, help="Port."),
+    max_pixels: int = typer.Option(SimplifyOptions.max_pixels, help="Refuse images above this many pixels (as simplify)."),
+):
+    """A local web page to clean sketches: drop images, pick a model and settings, download PNG / SVG / zip."""
+    from .app import missing_extra, serve
+    from .app_jobs import AppError
+    from .checkpoint import CheckpointError
+
+    problem = missing_extra()
+    if problem:
+        _fail(problem)
+    try:
+        serve(model, models, host, port, max_pixels,
+              on_ready=lambda url: console.print(f"sketchtrain app: open {url} (Ctrl+C stops it)"))
+    except (AppError, CheckpointError) as exc:
+        _fail(str(exc))

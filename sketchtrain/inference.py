@@ -19,6 +19,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -147,8 +148,9 @@ class Simplifier:
         h, w = image.shape
         return self._run(pad_to_stride(image, self.stride))[:h, :w]
 
-    def run_tiled(self, image: np.ndarray) -> np.ndarray:
-        """Overlapping tiles on the stride grid, centres cross-faded; bounded memory."""
+    def run_tiled(self, image: np.ndarray, on_tile: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """Overlapping tiles on the stride grid, centres cross-faded; bounded memory.
+        ``on_tile(done, total)`` after each tile (progress for large images)."""
         h, w = image.shape
         padded = pad_to_stride(image, self.stride)
         H, W = padded.shape
@@ -161,21 +163,22 @@ class Simplifier:
             ys.append(H - step if H > step else 0)
         if xs[-1] + step < W:
             xs.append(W - step if W > step else 0)
-        for y0 in ys:
-            for x0 in xs:
-                y1, x1 = min(y0 + step, H), min(x0 + step, W)
-                # context window, clipped to the image; stays on the stride grid
-                cy0, cx0 = max(0, y0 - self.margin), max(0, x0 - self.margin)
-                cy1, cx1 = min(H, y1 + self.margin), min(W, x1 + self.margin)
-                result = self._run(padded[cy0:cy1, cx0:cx1])
-                # keep the centre plus half the blend band on inner sides
-                b = self.blend // 2
-                ky0, kx0 = max(cy0, y0 - (b if y0 > 0 else 0)), max(cx0, x0 - (b if x0 > 0 else 0))
-                ky1, kx1 = min(cy1, y1 + (b if y1 < H else 0)), min(cx1, x1 + (b if x1 < W else 0))
-                ramp = _ramp(ky1 - ky0, ky0 > 0 and y0 > 0, ky1 < H, self.blend)[:, None] * \
-                    _ramp(kx1 - kx0, kx0 > 0 and x0 > 0, kx1 < W, self.blend)[None, :]
-                out[ky0:ky1, kx0:kx1] += ramp * result[ky0 - cy0 : ky1 - cy0, kx0 - cx0 : kx1 - cx0]
-                weight[ky0:ky1, kx0:kx1] += ramp
+        for index, (y0, x0) in enumerate((y, x) for y in ys for x in xs):
+            y1, x1 = min(y0 + step, H), min(x0 + step, W)
+            # context window, clipped to the image; stays on the stride grid
+            cy0, cx0 = max(0, y0 - self.margin), max(0, x0 - self.margin)
+            cy1, cx1 = min(H, y1 + self.margin), min(W, x1 + self.margin)
+            result = self._run(padded[cy0:cy1, cx0:cx1])
+            # keep the centre plus half the blend band on inner sides
+            b = self.blend // 2
+            ky0, kx0 = max(cy0, y0 - (b if y0 > 0 else 0)), max(cx0, x0 - (b if x0 > 0 else 0))
+            ky1, kx1 = min(cy1, y1 + (b if y1 < H else 0)), min(cx1, x1 + (b if x1 < W else 0))
+            ramp = _ramp(ky1 - ky0, ky0 > 0 and y0 > 0, ky1 < H, self.blend)[:, None] * \
+                _ramp(kx1 - kx0, kx0 > 0 and x0 > 0, kx1 < W, self.blend)[None, :]
+            out[ky0:ky1, kx0:kx1] += ramp * result[ky0 - cy0 : ky1 - cy0, kx0 - cx0 : kx1 - cx0]
+            weight[ky0:ky1, kx0:kx1] += ramp
+            if on_tile:
+                on_tile(index + 1, len(ys) * len(xs))
         return (out / np.maximum(weight, 1e-8))[:h, :w]
 
     def choose_scale(self, image: np.ndarray, scale: float | str) -> float:
@@ -184,9 +187,11 @@ class Simplifier:
             return auto_scale(image, self.line_width)
         return float(scale)
 
-    def simplify(self, image: np.ndarray, scale: float | str = 1.0) -> np.ndarray:
+    def simplify(self, image: np.ndarray, scale: float | str = 1.0,
+                 on_tile: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Simplify a grey image of any size; ``scale`` < 1 simplifies more (paper, Fig. scale);
-        "auto" matches the image's line width to the model's."""
+        "auto" matches the image's line width to the model's. ``on_tile(done, total)`` reports
+        progress over all views' passes (one pass per view for images below ``tile_pixels``)."""
         if image.ndim != 2:
             raise ValueError(f"expected a grey (H, W) image, got shape {image.shape}")
         h, w = image.shape
@@ -197,11 +202,18 @@ class Simplifier:
         if scale != 1.0:
             size = (max(8, int(round(w * scale))), max(8, int(round(h * scale))))
             work = cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-        run = self.run_tiled if work.shape[0] * work.shape[1] > self.tile_pixels else self.run_padded
+        tiled = work.shape[0] * work.shape[1] > self.tile_pixels
         result = np.zeros(work.shape, np.float32)
-        for turns, flip in _dihedral_views(self.views):
-            view = np.rot90(work[:, ::-1] if flip else work, turns)
-            back = np.rot90(run(np.ascontiguousarray(view)), -turns)
+        for number, (turns, flip) in enumerate(_dihedral_views(self.views)):
+            view = np.ascontiguousarray(np.rot90(work[:, ::-1] if flip else work, turns))
+            if tiled:
+                report = (lambda done, total, n=number: on_tile(n * total + done, self.views * total)) if on_tile else None
+                out = self.run_tiled(view, report)
+            else:
+                out = self.run_padded(view)
+                if on_tile:
+                    on_tile(number + 1, self.views)
+            back = np.rot90(out, -turns)
             result += back[:, ::-1] if flip else back
         result /= self.views
         if scale != 1.0:

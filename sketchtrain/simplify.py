@@ -40,6 +40,40 @@ class SimplifyOptions:
 
 
 @dataclass
+class Simplified:
+    """One simplified image: the output (binarised when asked), the scale it ran at, and the
+    threshold used for binarising / tracing (None when neither was asked)."""
+
+    image: np.ndarray
+    scale: float
+    threshold: float | None
+
+
+def simplify_image(runner: Simplifier, image: np.ndarray, options: SimplifyOptions,
+                   on_tile: Callable[[int, int], None] | None = None) -> Simplified:
+    """The per-image step of `sketchtrain simplify` (also what `sketchtrain app` runs, so both give
+    the same bytes): scale choice, the network, then optional binarisation."""
+    scale = runner.choose_scale(image, options.scale)
+    result = runner.simplify(image, scale, on_tile=on_tile)
+    threshold = options.threshold
+    if options.binarize or options.svg:
+        if threshold is None:
+            threshold = 0.5 if np.ptp(result) < 1e-6 else float(_otsu_level(result))
+    if options.binarize:
+        result = np.where(result < threshold, 0.0, 1.0).astype(np.float32)
+    return Simplified(result, scale, threshold)
+
+
+def make_runner(model_path: str | Path | None, options: SimplifyOptions) -> tuple[Simplifier, dict]:
+    """Load the model (the shipped default for None) and its runner with the options' settings."""
+    model, info = load_model(resolve_model(model_path), options.constants)
+    runner = Simplifier(model, device=options.device, precision=options.precision, tile=options.tile,
+                        margin=options.margin, tile_pixels=options.tile_pixels, views=options.views,
+                        line_width=info.get("line_width"))
+    return runner, info
+
+
+@dataclass
 class SimplifyReport:
     written: list[dict] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
@@ -122,10 +156,7 @@ def simplify_paths(model_path: str | Path | None, inputs: list[str | Path], out_
     """Simplify every image under ``inputs`` into ``out_dir`` (see module doc); ``model_path``
     None runs the shipped default model."""
     plan = plan_outputs(inputs, out_dir, options.svg)  # refuse conflicts before loading anything
-    model, info = load_model(resolve_model(model_path), options.constants)
-    runner = Simplifier(model, device=options.device, precision=options.precision, tile=options.tile,
-                        margin=options.margin, tile_pixels=options.tile_pixels, views=options.views,
-                        line_width=info.get("line_width"))
+    runner, _ = make_runner(model_path, options)
     report = SimplifyReport()
     for src, target in plan:
         record = {"input": str(src)}
@@ -134,21 +165,13 @@ def simplify_paths(model_path: str | Path | None, inputs: list[str | Path], out_
                 raise BadInput("file not found")
             image = load_grey(src, options.max_pixels)
             start = time.perf_counter()
-            scale = runner.choose_scale(image, options.scale)
-            record["scale"] = scale
-            result = runner.simplify(image, scale)
-            threshold = options.threshold
-            if options.binarize or options.svg:
-                if threshold is None:
-                    threshold = 0.5 if np.ptp(result) < 1e-6 else float(_otsu_level(result))
-            if options.binarize:
-                result = np.where(result < threshold, 0.0, 1.0).astype(np.float32)
-            record.update(output=str(target), size=[image.shape[1], image.shape[0]])
-            _write(save_png, target, result)
+            done = simplify_image(runner, image, options)
+            record.update(scale=done.scale, output=str(target), size=[image.shape[1], image.shape[0]])
+            _write(save_png, target, done.image)
             if options.svg:
                 svg_path = target.with_suffix(".svg")
                 record["svg"] = str(svg_path)
-                record["outlines"] = _write(save_svg, svg_path, result, threshold)
+                record["outlines"] = _write(save_svg, svg_path, done.image, done.threshold)
             record["seconds"] = round(time.perf_counter() - start, 3)
             report.written.append(record)
         except (BadInput, ValueError, RuntimeError, MemoryError) as exc:

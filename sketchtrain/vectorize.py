@@ -49,11 +49,17 @@ def svg_text(outlines: list[list[tuple]], width: int, height: int) -> str:
             f'viewBox="0 0 {width} {height}">\n<rect width="100%" height="100%" fill="white"/>\n{path}\n</svg>\n')
 
 
+def svg_document(image: np.ndarray, threshold: float = 0.5, **options) -> tuple[bytes, int]:
+    """Trace ``image``: (SVG file bytes, number of outlines)."""
+    outlines = trace(image, threshold, **options)
+    return svg_text(outlines, image.shape[1], image.shape[0]).encode(), len(outlines)
+
+
 def save_svg(path, image: np.ndarray, threshold: float = 0.5, **options) -> int:
     """Trace ``image`` and write an SVG atomically; returns the number of outlines."""
-    outlines = trace(image, threshold, **options)
-    atomic_write_bytes(path, svg_text(outlines, image.shape[1], image.shape[0]).encode())
-    return len(outlines)
+    data, count = svg_document(image, threshold, **options)
+    atomic_write_bytes(path, data)
+    return count
 
 
 def rasterize_svg_paths(outlines: list[list[tuple]], shape: tuple[int, int], supersample: int = 4) -> np.ndarray:

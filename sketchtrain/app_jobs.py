@@ -1,0 +1,237 @@
+"""What `sketchtrain app` does, without the web server: models to choose from, simplification
+jobs with progress, their PNG / SVG / zip outputs, and bad input refused with the CLI's words.
+
+Every job runs :func:`sketchtrain.simplify.simplify_image` on the image as
+:func:`sketchdata.imageio.load_grey` reads it from a file, and encodes with the functions
+`sketchtrain simplify` writes with, so a download equals the CLI's output byte for byte.
+Jobs run one at a time on a worker thread (the network already uses every core).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import queue
+import tempfile
+import threading
+import time
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from sketchdata.imageio import BadInput, encode_png, load_grey
+
+from .checkpoint import CheckpointError
+from .default_model import MODEL_SUFFIXES, default_model_path
+from .inference import TTA_VIEWS
+from .simplify import SimplifyOptions, make_runner, parse_scale, simplify_image
+from .vectorize import svg_document
+
+DEFAULT_UPLOAD_LIMIT = 100 * 1024 * 1024  # bytes per uploaded file
+
+
+class AppError(Exception):
+    """A request the app refuses; ``status`` is the HTTP status, the message says why."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Job:
+    id: str
+    name: str
+    model: str
+    options: SimplifyOptions
+    image: object = None  # the decoded grey image until the job has run
+    state: str = "queued"  # queued | running | done | failed
+    progress: tuple[int, int] = (0, 1)
+    error: str | None = None
+    png: bytes | None = None
+    result: object = None  # the Simplified output, kept for the SVG
+    svg: bytes | None = None
+    scale: float | None = None
+    size: tuple[int, int] | None = None
+    seconds: float | None = None
+    created: float = field(default_factory=time.time)
+
+    def status(self) -> dict:
+        return {"id": self.id, "name": self.name, "model": self.model, "state": self.state,
+                "progress": list(self.progress), "error": self.error, "scale": self.scale,
+                "size": list(self.size) if self.size else None, "seconds": self.seconds}
+
+
+def parse_settings(fields: dict) -> SimplifyOptions:
+    """SimplifyOptions from the page's form fields (strings), with the CLI's checks and words."""
+    try:
+        views = int(fields.get("views") or 1)
+    except ValueError:
+        raise AppError(f"views must be one of {', '.join(map(str, TTA_VIEWS))}, got {fields.get('views')!r}") from None
+    if views not in TTA_VIEWS:
+        raise AppError(f"views must be one of {', '.join(map(str, TTA_VIEWS))}, got {views}")
+    try:
+        scale = parse_scale(fields.get("scale") or "auto")
+    except ValueError as exc:
+        raise AppError(str(exc)) from None
+    binarize = str(fields.get("binarize", "")).lower() in ("1", "true", "on", "yes")
+    threshold = fields.get("threshold")
+    if threshold in (None, "", "otsu"):
+        threshold = None
+    else:
+        try:
+            threshold = float(threshold)
+        except ValueError:
+            raise AppError(f"threshold must be a number in [0, 1] or empty (Otsu), got {threshold!r}") from None
+        if not 0.0 <= threshold <= 1.0:
+            raise AppError(f"threshold must be in [0, 1], got {threshold}")
+    # svg=True: the tracing threshold is always chosen as `simplify --svg` chooses it; it does
+    # not change the PNG, which depends on binarize alone
+    return SimplifyOptions(scale=scale, views=views, binarize=binarize, threshold=threshold, svg=True)
+
+
+class SketchApp:
+    """Models, jobs and outputs of one app session (all in memory, bounded)."""
+
+    def __init__(self, model: str | Path | None = None, models_dir: str | Path | None = None,
+                 max_pixels: int = SimplifyOptions.max_pixels, upload_limit: int = DEFAULT_UPLOAD_LIMIT,
+                 keep_jobs: int = 64):
+        self.max_pixels, self.upload_limit, self.keep_jobs = max_pixels, upload_limit, keep_jobs
+        self.choices = self._find_models(model, models_dir)
+        self.jobs: OrderedDict[str, Job] = OrderedDict()
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[Job] = queue.Queue()
+        self._runners: dict[tuple[str, int], object] = {}
+        self._worker = threading.Thread(target=self._work, name="sketchtrain-app-worker", daemon=True)
+        self._worker.start()
+
+    @staticmethod
+    def _find_models(model, models_dir) -> OrderedDict[str, Path]:
+        """id -> weights file: the given model, or every weights file in the folder, or the
+        shipped default model; the default is offered beside a folder's models."""
+        choices: OrderedDict[str, Path] = OrderedDict()
+        if model is not None:
+            path = Path(model)
+            if not path.is_file():
+                raise AppError(f"--model {path}: no such file")
+            choices[path.name] = path
+        if models_dir is not None:
+            folder = Path(models_dir)
+            if not folder.is_dir():
+                raise AppError(f"--models {folder}: no such folder")
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and path.suffix.lower() in MODEL_SUFFIXES:
+                    choices[str(path.relative_to(folder))] = path
+            if not choices:
+                raise AppError(f"--models {folder}: no weights files ({', '.join(MODEL_SUFFIXES)}) in it")
+        if model is None:
+            try:
+                choices = OrderedDict([("default", default_model_path()), *choices.items()])
+            except CheckpointError:
+                if not choices:
+                    raise
+        return choices
+
+    def models(self) -> list[dict]:
+        return [{"id": key, "label": "default model (shipped)" if key == "default" else key} for key in self.choices]
+
+    def _runner(self, model_id: str, options: SimplifyOptions):
+        key = (model_id, options.views)
+        if key not in self._runners:
+            self._runners[key], _ = make_runner(self.choices[model_id], options)
+        return self._runners[key]
+
+    def submit(self, name: str, data: bytes, fields: dict) -> dict:
+        """Check and queue one uploaded file; AppError (with the CLI's reason) when refused."""
+        name = Path(name or "upload").name
+        if len(data) > self.upload_limit:
+            raise AppError(f"{name}: {len(data) / 1e6:.1f} MB, above the app's {self.upload_limit / 1e6:.0f} MB "
+                           "upload limit; use `sketchtrain simplify` for larger files", 413)
+        model_id = fields.get("model") or next(iter(self.choices))
+        if model_id not in self.choices:
+            raise AppError(f"unknown model {model_id!r}; choose one of {', '.join(self.choices)}")
+        options = replace(parse_settings(fields), max_pixels=self.max_pixels)
+        image = self._decode(name, data)
+        with self._lock:
+            job = Job(id=f"j{next(self._ids)}", name=name, model=model_id, options=options, image=image,
+                      size=(image.shape[1], image.shape[0]))
+            self.jobs[job.id] = job
+            while len(self.jobs) > self.keep_jobs:
+                self.jobs.popitem(last=False)
+        self._queue.put(job)
+        return job.status()
+
+    def _decode(self, name: str, data: bytes):
+        """The CLI's reader on the uploaded bytes (same checks, same messages, same pixels)."""
+        suffix = Path(name).suffix.lower()[:10] or ".img"
+        with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+            tmp.write(data)
+            tmp.flush()
+            try:
+                return load_grey(tmp.name, self.max_pixels)
+            except BadInput as exc:
+                raise AppError(f"{name}: {exc}") from None
+
+    def _work(self) -> None:
+        while True:
+            job = self._queue.get()
+            job.state = "running"
+            start = time.perf_counter()
+            try:
+                runner = self._runner(job.model, job.options)
+
+                def progress(done: int, total: int, job=job) -> None:
+                    job.progress = (done, total)
+
+                done = simplify_image(runner, job.image, job.options, on_tile=progress)
+                job.png, job.result, job.scale = encode_png(done.image), done, done.scale
+                job.seconds = round(time.perf_counter() - start, 3)
+                job.state = "done"
+            except (BadInput, CheckpointError, ValueError, RuntimeError, MemoryError) as exc:
+                job.error, job.state = f"{job.name}: {exc}", "failed"
+            finally:
+                job.image = None
+
+    def job(self, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise AppError(f"no job {job_id!r} (finished jobs are kept for the last {self.keep_jobs} files)", 404)
+        return job
+
+    def output(self, job_id: str, kind: str) -> tuple[bytes, str]:
+        """(file bytes, download name) of a finished job; kind png or svg."""
+        job = self.job(job_id)
+        if job.state != "done":
+            raise AppError(f"{job.name} is {job.state}" + (f": {job.error}" if job.error else ""), 409)
+        stem = Path(job.name).stem
+        if kind == "png":
+            return job.png, f"{stem}.png"
+        if kind == "svg":
+            if job.svg is None:
+                job.svg, _ = svg_document(job.result.image, job.result.threshold)
+            return job.svg, f"{stem}.svg"
+        raise AppError(f"unknown output {kind!r}: png or svg", 404)
+
+    def zip_outputs(self, job_ids: list[str]) -> bytes:
+        """PNG and SVG of every finished job, names as `simplify` would give them."""
+        buffer = io.BytesIO()
+        used: set[str] = set()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for job_id in job_ids:
+                for kind in ("png", "svg"):
+                    data, name = self.output(job_id, kind)
+                    unique = name if name not in used else f"{Path(name).stem}-{job_id}{Path(name).suffix}"
+                    used.add(unique)
+                    archive.writestr(unique, data)
+        return buffer.getvalue()
+
+    def wait(self, job_id: str, timeout: float = 600.0) -> dict:
+        """Block until a job has finished (for scripts and tests)."""
+        deadline = time.monotonic() + timeout
+        while self.job(job_id).state in ("queued", "running"):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job {job_id} still {self.job(job_id).state} after {timeout:.0f} s")
+            time.sleep(0.02)
+        return self.job(job_id).status()

@@ -1,0 +1,115 @@
+"""End to end in a real headless browser: start `sketchtrain app`, upload a sketch, move the
+scale control, download the PNG and check it equals the CLI's output byte for byte.
+
+Needs Debian's chromium and chromium-driver (scripts/install_browser.sh, which the test script
+runs). Skipped without them on a developer's machine; under CI (CI=true) a missing browser
+fails the test instead, so CI cannot pass with this test skipped.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sketchdata.imageio import save_png
+from sketchdata.lineart import procedural_line_art
+from sketchtrain.simplify import SimplifyOptions, simplify_paths
+from conftest import calibrated_model, save_model_checkpoint
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _browser() -> tuple[str, str]:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        message = "chromium and chromedriver are needed (bash scripts/install_browser.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(message + ": CI must run the browser test")
+        pytest.skip(message)
+    return chromium, driver
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(url: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"app exited early: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"app did not answer at {url} within {seconds} s")
+
+
+@pytest.fixture
+def app_server(tmp_path):
+    model = save_model_checkpoint(tmp_path / "tiny.pt", calibrated_model())
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "sketchtrain", "app", "--model", str(model), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/api/models", proc)
+        yield f"http://127.0.0.1:{port}/", model
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_upload_move_scale_and_download_equals_the_cli(app_server, tmp_path):
+    chromium, driver_path = _browser()
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, model = app_server
+    sketch = tmp_path / "my sketch.png"
+    save_png(sketch, procedural_line_art((150, 190), np.random.default_rng(3)))
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    browser = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        browser.get(url)
+        wait = WebDriverWait(browser, 60)
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#model option"))
+        browser.find_element(By.ID, "files").send_keys(str(sketch))
+        browser.find_element(By.ID, "auto-scale").click()  # from auto to the slider
+        slider = browser.find_element(By.ID, "scale")
+        slider.send_keys(Keys.ARROW_RIGHT * 6)  # 1.00 -> 1.30 in steps of 0.05
+        scale = slider.get_attribute("value")
+        assert float(scale) == pytest.approx(1.3)
+        assert browser.find_element(By.ID, "scale-value").text == "1.30"
+        browser.find_element(By.ID, "run").click()
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, ".card.done, .card .error:not(:empty)"))
+        assert not browser.find_elements(By.CSS_SELECTOR, ".card .error:not(:empty)")
+        browser.find_element(By.CSS_SELECTOR, ".card.done .download-png").click()
+        target = downloads / "my sketch.png"
+        deadline = time.monotonic() + 30
+        while not target.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert target.exists(), sorted(p.name for p in downloads.iterdir())
+    finally:
+        browser.quit()
+    report = simplify_paths(model, [sketch], tmp_path / "cli", SimplifyOptions(scale=float(scale)))
+    assert target.read_bytes() == Path(report.written[0]["output"]).read_bytes()
