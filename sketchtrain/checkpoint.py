@@ -70,11 +70,46 @@ def read_file(path: str | Path) -> dict:
 
 def load_checkpoint(path: str | Path) -> dict:
     """Read one of our checkpoints (see module doc); raises CheckpointError otherwise."""
-    data = read_file(path)
+    return _ours(path, read_file(path))
+
+
+def _ours(path: str | Path, data: dict) -> dict:
     if data.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a sketchtrain checkpoint (format {data.get('format')!r}); "
                               "for the authors' released weights pass the file to `simplify`/`fit --init` directly")
     return data
+
+
+def recognise(path: str | Path) -> tuple[str, dict]:
+    """What a weights file is: ("checkpoint", our checkpoint dict) or ("released", the authors'
+    released state dict). The one place that tells them apart, for every command; anything
+    else raises CheckpointError naming the keys the file has."""
+    from .released import is_released_layout
+
+    data = read_file(path)
+    if data.get("format") is not None:
+        return "checkpoint", _ours(path, data)
+    if is_released_layout(data):
+        return "released", data
+    raise CheckpointError(f"{path}: neither a sketchtrain checkpoint nor the authors' released layout "
+                          f"(state dict with keys 0.weight ... 44.bias); it has keys {describe_keys(data)}")
+
+
+def training_checkpoint(model: torch.nn.Module, step: int, optimizer: torch.optim.Optimizer, dataset: dict,
+                        args: dict, metrics: dict | None, best_val_loss: float | None) -> dict:
+    """The payload `fit` saves: everything to rebuild the model and resume exactly."""
+    return {"model": model.config.to_dict(),
+            "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+            "step": step, "optimizer": optimizer.state_dict(), "rng": {"torch": torch.get_rng_state()},
+            "dataset": dataset, "args": args, "metrics": metrics or {}, "best_val_loss": best_val_loss}
+
+
+def restore_training_state(data: dict, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, float | None]:
+    """Put a saved run's weights, optimiser and RNG state back; returns (step, best validation loss)."""
+    model.load_state_dict(data["state_dict"])
+    optimizer.load_state_dict(data["optimizer"])
+    torch.set_rng_state(data["rng"]["torch"])
+    return int(data["step"]), data.get("best_val_loss")
 
 
 def model_from_checkpoint(data: dict) -> torch.nn.Module:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import math
 import random
 import sys
 from dataclasses import dataclass, field
@@ -215,3 +216,28 @@ def manifest_fingerprint(manifest: dict) -> str:
     import hashlib
 
     return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def measure_inputs(shards: list[str], samples: int, skipped: list[dict]) -> tuple[float, float, float | None]:
+    """Mean and std of input pixels, and the inputs' median line width (sketchdata.linewidth,
+    recorded so that ``--scale auto`` can bring a user's lines to it), over the first
+    ``samples`` readable training samples."""
+    from sketchdata.dataset import iter_samples, skip_location
+    from sketchdata.linewidth import width_samples
+
+    total, total_sq, n = 0.0, 0.0, 0
+    widths = []
+    for i, (_, inp, _, _) in enumerate(iter_samples(shards, skipped=skipped)):
+        if i >= samples:
+            break
+        total += float(inp.sum(dtype=np.float64))
+        total_sq += float((inp.astype(np.float64) ** 2).sum())
+        n += inp.size
+        widths.append(width_samples(inp))
+    if n == 0:
+        reasons = "; ".join(f"{skip_location(r)}: {r['reason']}" for r in skipped[:3])
+        raise DataError(f"no readable training sample to measure the input normalisation ({reasons or 'empty shards'})")
+    mean = total / n
+    all_widths = np.concatenate(widths)
+    line_width = round(float(np.median(all_widths)), 3) if all_widths.size else None
+    return mean, math.sqrt(max(total_sq / max(n, 1) - mean * mean, 1e-8)), line_width

@@ -26,10 +26,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .checkpoint import CheckpointError, describe_keys, load_checkpoint, model_from_checkpoint, read_file
+from .checkpoint import CheckpointError, model_from_checkpoint, recognise
 from .architectures import fold_for_inference, pad_to_stride, round_up
 from .model import RELEASED_NORMALISATION
-from .released import is_released_layout, load_released
+from .released import load_released
 
 
 # The authors' released weights record no training line width. Assumption (README): they expect
@@ -67,27 +67,23 @@ def load_model(path: str | Path, constants: str | None = None) -> tuple[nn.Modul
     "MEAN,STD"); by default it is read from the file name (model_gan.pth -> gan).
     Returns (model in eval mode, description dict). Nothing in the file is executed.
     """
-    data = read_file(path)
-    if data.get("format") is not None:
-        ckpt = load_checkpoint(path)
-        model = fold_for_inference(model_from_checkpoint(ckpt))
+    kind, data = recognise(path)
+    if kind == "checkpoint":
+        model = fold_for_inference(model_from_checkpoint(data))
         return model, {"kind": "checkpoint", "arch": model.config.arch, "variant": model.config.variant,
-                       "step": ckpt["step"],
-                       "norm": (ckpt["model"]["norm_mean"], ckpt["model"]["norm_std"]),
-                       "line_width": ckpt["model"].get("line_width")}
-    if is_released_layout(data):
-        if constants is None:
-            found = re.findall(r"(gan|mse|pencil1|pencil2)", Path(path).name.lower())
-            if not found:
-                raise CheckpointError(f"{path}: released weights need their normalisation: pass --constants "
-                                      f"{'|'.join(RELEASED_NORMALISATION)} or MEAN,STD")
-            constants = found[0]
-        named = constants if constants in RELEASED_NORMALISATION else tuple(float(v) for v in constants.split(","))
-        model = load_released(data, named, source=str(path))
-        return model, {"kind": "released", "constants": constants, "width": model.config.width,
-                       "line_width": RELEASED_LINE_WIDTH}
-    raise CheckpointError(f"{path}: neither a sketchtrain checkpoint nor the authors' released layout "
-                          f"(state dict with keys 0.weight ... 44.bias); it has keys {describe_keys(data)}")
+                       "step": data["step"], "norm": (model.config.norm_mean, model.config.norm_std),
+                       "line_width": model.config.line_width}
+    # the authors' released weights
+    if constants is None:
+        found = re.findall(r"(gan|mse|pencil1|pencil2)", Path(path).name.lower())
+        if not found:
+            raise CheckpointError(f"{path}: released weights need their normalisation: pass --constants "
+                                  f"{'|'.join(RELEASED_NORMALISATION)} or MEAN,STD")
+        constants = found[0]
+    named = constants if constants in RELEASED_NORMALISATION else tuple(float(v) for v in constants.split(","))
+    model = load_released(data, named, source=str(path))
+    return model, {"kind": "released", "constants": constants, "width": model.config.width,
+                   "line_width": RELEASED_LINE_WIDTH}
 
 
 @dataclass

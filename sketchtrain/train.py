@@ -15,19 +15,19 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from sketchdata.imageio import atomic_write_bytes
 
-from .checkpoint import describe_keys, load_checkpoint, save_checkpoint
-from .data import DataError, dataset_shards, manifest_fingerprint, train_batches
+from .checkpoint import load_checkpoint, restore_training_state, save_checkpoint, training_checkpoint
+from .data import dataset_shards, manifest_fingerprint, measure_inputs, train_batches
 from .distributed import (DistInfo, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)
 from .lossmap import LOGIT_LOSSES, LOSS_KINDS, LossMapConfig, pixel_loss
 from .architectures import ARCHITECTURES, build_model, get_architecture, model_config
 from .model import ModelConfig, unfold_into
+from .metrics_log import MetricsLog
 from .plots import line_chart, smoothed
 from .validation import autocast as _autocast, evaluate_loss, fixed_examples as _fixed_examples, progression as _progression
 
@@ -109,31 +109,6 @@ def _device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _measure_inputs(shards: list[str], samples: int, skipped: list[dict]) -> tuple[float, float, float | None]:
-    """Mean and std of input pixels, and the inputs' median line width (sketchdata.linewidth,
-    recorded so that ``--scale auto`` can bring a user's lines to it), over the first
-    ``samples`` readable training samples."""
-    from sketchdata.dataset import iter_samples, skip_location
-    from sketchdata.linewidth import width_samples
-
-    total, total_sq, n = 0.0, 0.0, 0
-    widths = []
-    for i, (_, inp, _, _) in enumerate(iter_samples(shards, skipped=skipped)):
-        if i >= samples:
-            break
-        total += float(inp.sum(dtype=np.float64))
-        total_sq += float((inp.astype(np.float64) ** 2).sum())
-        n += inp.size
-        widths.append(width_samples(inp))
-    if n == 0:
-        reasons = "; ".join(f"{skip_location(r)}: {r['reason']}" for r in skipped[:3])
-        raise DataError(f"no readable training sample to measure the input normalisation ({reasons or 'empty shards'})")
-    mean = total / n
-    all_widths = np.concatenate(widths)
-    line_width = round(float(np.median(all_widths)), 3) if all_widths.size else None
-    return mean, math.sqrt(max(total_sq / max(n, 1) - mean * mean, 1e-8)), line_width
-
-
 def _learning_rate(cfg: FitConfig, base: float, step: int) -> float:
     """The rate for the step about to be taken (cosine: half a cosine from base to 0)."""
     if cfg.lr_schedule == "cosine":
@@ -147,32 +122,6 @@ def _make_optimizer(cfg: FitConfig, params) -> torch.optim.Optimizer:
     return torch.optim.Adadelta(params, lr=cfg.lr or 1.0)
 
 
-class MetricsLog:
-    """metrics.jsonl: one JSON object per line; on resume, lines after the resumed step go."""
-
-    def __init__(self, path: Path, keep_until_step: int, enabled: bool):
-        self.path, self.enabled = path, enabled
-        self.rows: list[dict] = []
-        if enabled and path.exists():
-            for line in path.read_text().splitlines():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a torn last line from a killed run
-                if row.get("step", 0) <= keep_until_step:
-                    self.rows.append(row)
-            atomic_write_bytes(path, "".join(json.dumps(r) + "\n" for r in self.rows).encode())
-
-    def add(self, row: dict) -> None:
-        self.rows.append(row)
-        if self.enabled:
-            with open(self.path, "a") as fh:
-                fh.write(json.dumps(row) + "\n")
-
-    def series(self, kind: str, key: str) -> list[tuple[float, float]]:
-        return [(r["step"], r[key]) for r in self.rows if r.get("kind") == kind and r.get(key) is not None]
-
-
 def _init_weights(model: torch.nn.Module, init: str) -> tuple[float, float]:
     """Load starting weights; returns the normalisation that goes with them.
 
@@ -180,29 +129,24 @@ def _init_weights(model: torch.nn.Module, init: str) -> tuple[float, float]:
     and batch norms start as identities; their normalisation constants come from the file name
     (model_gan.pth -> gan), as in `simplify`.
     """
-    from .checkpoint import check_state_dict, read_file
+    from .checkpoint import check_state_dict, recognise
     from .inference import load_model
-    from .released import is_released_layout
 
-    data = read_file(init)
-    if data.get("format") is not None:
-        ckpt = load_checkpoint(init)
-        theirs = f"{ckpt['model'].get('arch', 'fcn')} {ckpt['model'].get('variant')}"
-        check_state_dict(model, ckpt["state_dict"], f"--init {init}: its weights ({theirs}; pass the same "
+    kind, data = recognise(init)
+    if kind == "checkpoint":
+        theirs = f"{data['model'].get('arch', 'fcn')} {data['model'].get('variant')}"
+        check_state_dict(model, data["state_dict"], f"--init {init}: its weights ({theirs}; pass the same "
                          "--arch and --variant)")
-        model.load_state_dict(ckpt["state_dict"])
-        return ckpt["model"]["norm_mean"], ckpt["model"]["norm_std"]
-    if is_released_layout(data):
-        if model.config.arch != "fcn":
-            raise ValueError(f"{init} holds the authors' released weights, which are the fcn architecture: "
-                             f"pass --arch fcn (not {model.config.arch})")
-        folded, _ = load_model(init)
-        if abs(folded.config.width - model.config.width) > 1e-9:
-            raise ValueError(f"{init} has width {folded.config.width:g}; pass --variant for that width")
-        unfold_into(model, folded.layers)
-        return float(folded.norm_mean), float(folded.norm_std)
-    raise ValueError(f"{init}: neither a sketchtrain checkpoint nor the authors' released layout "
-                     f"(keys {describe_keys(data)})")
+        model.load_state_dict(data["state_dict"])
+        return data["model"]["norm_mean"], data["model"]["norm_std"]
+    if model.config.arch != "fcn":
+        raise ValueError(f"{init} holds the authors' released weights, which are the fcn architecture: "
+                         f"pass --arch fcn (not {model.config.arch})")
+    folded, _ = load_model(init)
+    if abs(folded.config.width - model.config.width) > 1e-9:
+        raise ValueError(f"{init} has width {folded.config.width:g}; pass --variant for that width")
+    unfold_into(model, folded.layers)
+    return float(folded.norm_mean), float(folded.norm_std)
 
 
 def fit(cfg: FitConfig, on_event: Callable[[str, dict], None] | None = None) -> FitResult:
@@ -218,37 +162,38 @@ def fit(cfg: FitConfig, on_event: Callable[[str, dict], None] | None = None) -> 
         shutdown(info)
 
 
-def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResult:
-    out = Path(cfg.out)
-    train_shards, val_shards, manifest = dataset_shards(cfg.dataset)
-    if device.type == "cuda":
-        torch.cuda.set_device(info.local_rank)
-        device = torch.device("cuda", info.local_rank)
-    torch.set_num_threads(cfg.threads or max(1, (os.cpu_count() or 1) // info.world_size))
-    loss_cfg = LossMapConfig(kind=cfg.loss)
-    resume_data = None
-    if cfg.resume:
-        last = out / "last.pt"
-        if not last.exists():
-            raise FileNotFoundError(f"--resume: {last} does not exist (start without --resume)")
-        resume_data = load_checkpoint(last)
-        saved_args = resume_data["args"]
-        # the data stream, model and loss must be the ones the run started with
-        for key in ("arch", "variant", "batch", "crop", "loss", "paper_weight", "seed", "epoch_batches", "optimizer", "precision",
-                    "lr", "lr_schedule"):
-            saved = saved_args.get(key, getattr(FitConfig, key, None))  # older runs lack newer keys: defaults
-            if saved != getattr(cfg, key):
-                raise ValueError(f"--resume: {key} was {saved!r} in {last}, now {getattr(cfg, key)!r}")
-    elif info.is_main and (out / "last.pt").exists():
-        raise FileExistsError(f"{out} already holds a run (last.pt): pass --resume to continue it, or another --out")
+# keys that must not change when a run is resumed: the data stream, model and loss
+RESUME_FIXED = ("arch", "variant", "batch", "crop", "loss", "paper_weight", "seed", "epoch_batches", "optimizer",
+                "precision", "lr", "lr_schedule")
 
+
+def _resume_point(cfg: FitConfig, out: Path, is_main: bool) -> dict | None:
+    """The checkpoint to resume from (--resume), checked against today's options; None for a new run."""
+    last = out / "last.pt"
+    if not cfg.resume:
+        if is_main and last.exists():
+            raise FileExistsError(f"{out} already holds a run (last.pt): pass --resume to continue it, or another --out")
+        return None
+    if not last.exists():
+        raise FileNotFoundError(f"--resume: {last} does not exist (start without --resume)")
+    data = load_checkpoint(last)
+    for key in RESUME_FIXED:
+        saved = data["args"].get(key, getattr(FitConfig, key, None))  # older runs lack newer keys: defaults
+        if saved != getattr(cfg, key):
+            raise ValueError(f"--resume: {key} was {saved!r} in {last}, now {getattr(cfg, key)!r}")
+    return data
+
+
+def _build_model(cfg: FitConfig, resume_data: dict | None, train_shards: list[str],
+                 data_skipped: list[dict]) -> torch.nn.Module:
+    """The network with its input normalisation and line width: from the resumed run, from the
+    --init weights, or measured on the training inputs."""
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
-    data_skipped: list[dict] = []  # unreadable shards / samples met in the main process
     if resume_data is not None:
         norm = (resume_data["model"]["norm_mean"], resume_data["model"]["norm_std"])
         line_width = resume_data["model"].get("line_width")
     else:
-        mean, std, line_width = _measure_inputs(train_shards, max(cfg.norm_samples, 32), data_skipped)
+        mean, std, line_width = measure_inputs(train_shards, max(cfg.norm_samples, 32), data_skipped)
         # norm_samples 0: the constants published with the authors' mse model
         norm = (mean, std) if cfg.norm_samples > 0 else (ModelConfig.norm_mean, ModelConfig.norm_std)
     config = model_config(cfg.variant, cfg.arch, norm_mean=norm[0], norm_std=norm[1], line_width=line_width)
@@ -258,131 +203,158 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
     if cfg.init and resume_data is None:
         # weights only make sense with the normalisation they were trained with
         init_norm = _init_weights(model, cfg.init)
-        config = replace(config, norm_mean=init_norm[0], norm_std=init_norm[1])
-        model.config = config
+        model.config = replace(config, norm_mean=init_norm[0], norm_std=init_norm[1])
         model.norm_mean.fill_(init_norm[0])
         model.norm_std.fill_(init_norm[1])
-    model.to(device)
-    memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
-    model.to(memory_format=memory_format)
-    optimizer = _make_optimizer(cfg, model.parameters())
-    base_lr = optimizer.param_groups[0]["lr"]
-    step = 0
-    best = None
-    if resume_data is not None:
-        model.load_state_dict(resume_data["state_dict"])
-        optimizer.load_state_dict(resume_data["optimizer"])
-        step = int(resume_data["step"])
-        best = resume_data.get("best_val_loss")
-        torch.set_rng_state(resume_data["rng"]["torch"])
-    train_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) \
-        if info.enabled else model
-    model.train()
+    return model
 
-    if info.is_main:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "progress").mkdir(exist_ok=True)
-        atomic_write_bytes(out / "run.json", json.dumps(
-            {"args": asdict(cfg), "model": config.to_dict(), "world_size": info.world_size,
-             "dataset_manifest": manifest_fingerprint(manifest), "torch": torch.__version__}, indent=1).encode())
-    log = MetricsLog(out / "metrics.jsonl", step, info.is_main)
-    examples = _fixed_examples(val_shards or train_shards, 4, data_skipped) if info.is_main else []
-    for record in data_skipped:
-        emit("skipped", record)
-    fingerprint = manifest_fingerprint(manifest)
 
-    def checkpoint(path: Path, val: dict | None):
-        save_checkpoint(path, {
-            "model": config.to_dict(), "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            "step": step, "optimizer": optimizer.state_dict(), "rng": {"torch": torch.get_rng_state()},
-            "dataset": {"path": str(cfg.dataset), "manifest_sha256_16": fingerprint},
-            "args": asdict(cfg), "metrics": val or {}, "best_val_loss": best,
-        })
+class _Run:
+    """One training run's state and its reporting (checkpoints, validation, pictures)."""
 
-    def validate_and_report():
-        average_buffers(model, info)
-        val = evaluate_loss(model, val_shards, cfg, loss_cfg, device, info) if val_shards else {}
+    def __init__(self, cfg: FitConfig, device: torch.device, info: DistInfo, emit):
+        self.cfg, self.info, self.emit = cfg, info, emit
+        self.out = Path(cfg.out)
+        self.train_shards, self.val_shards, manifest = dataset_shards(cfg.dataset)
+        if device.type == "cuda":
+            torch.cuda.set_device(info.local_rank)
+            device = torch.device("cuda", info.local_rank)
+        self.device = device
+        torch.set_num_threads(cfg.threads or max(1, (os.cpu_count() or 1) // info.world_size))
+        self.loss_cfg = LossMapConfig(kind=cfg.loss)
+        resume_data = _resume_point(cfg, self.out, info.is_main)
+        self.skipped: list[dict] = []  # unreadable shards / samples met in the main process
+        self.model = _build_model(cfg, resume_data, self.train_shards, self.skipped).to(device)
+        self.memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
+        self.model.to(memory_format=self.memory_format)
+        self.optimizer = _make_optimizer(cfg, self.model.parameters())
+        self.base_lr = self.optimizer.param_groups[0]["lr"]
+        self.step, self.best = 0, None
+        if resume_data is not None:
+            self.step, self.best = restore_training_state(resume_data, self.model, self.optimizer)
+        self.train_model = DistributedDataParallel(
+            self.model, device_ids=[device.index] if device.type == "cuda" else None) if info.enabled else self.model
+        self.model.train()
+        self.dataset_ref = {"path": str(cfg.dataset), "manifest_sha256_16": manifest_fingerprint(manifest)}
         if info.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / "progress").mkdir(exist_ok=True)
+            atomic_write_bytes(self.out / "run.json", json.dumps(
+                {"args": asdict(cfg), "model": self.model.config.to_dict(), "world_size": info.world_size,
+                 "dataset_manifest": self.dataset_ref["manifest_sha256_16"], "torch": torch.__version__},
+                indent=1).encode())
+        self.log = MetricsLog(self.out / "metrics.jsonl", self.step, info.is_main)
+        self.examples = _fixed_examples(self.val_shards or self.train_shards, 4, self.skipped) if info.is_main else []
+        for record in self.skipped:
+            emit("skipped", record)
+
+    def save(self, name: str, val: dict | None) -> None:
+        save_checkpoint(self.out / name, training_checkpoint(self.model, self.step, self.optimizer, self.dataset_ref,
+                                                             asdict(self.cfg), val, self.best))
+
+    def picture(self) -> None:
+        _progression(self.model, self.examples, self.device, self.cfg.precision,
+                     self.out / "progress" / f"step-{self.step:07d}.png")
+
+    def validate(self) -> dict:
+        """Validation loss (all ranks), logged and plotted by the main process."""
+        cfg = self.cfg
+        average_buffers(self.model, self.info)
+        val = evaluate_loss(self.model, self.val_shards, cfg, self.loss_cfg, self.device, self.info) \
+            if self.val_shards else {}
+        if self.info.is_main:
             if val:
-                log.add({"kind": "val", "step": step, **val})
-                emit("val", {"step": step, **val})
+                self.log.add({"kind": "val", "step": self.step, **val})
+                self.emit("val", {"step": self.step, **val})
             weight_note = f" (paper x{cfg.paper_weight:g})" if cfg.paper_weight != 1.0 else ""
-            line_chart({"train loss (running mean)": smoothed(log.series("train", "loss")),
-                        "validation loss": log.series("val", "loss")},
-                       out / "loss.png", title=f"{cfg.arch} {cfg.variant} / {cfg.loss} loss{weight_note} / {cfg.optimizer}")
-            if examples and (cfg.image_every == 0):
-                _progression(model, examples, device, cfg.precision, out / "progress" / f"step-{step:07d}.png")
+            line_chart({"train loss (running mean)": smoothed(self.log.series("train", "loss")),
+                        "validation loss": self.log.series("val", "loss")}, self.out / "loss.png",
+                       title=f"{cfg.arch} {cfg.variant} / {cfg.loss} loss{weight_note} / {cfg.optimizer}")
+            if self.examples and cfg.image_every == 0:
+                self.picture()
         return val
 
-    emit("start", {"step": step, "steps": cfg.steps, "world_size": info.world_size,
-                  "variant": f"{cfg.arch} {cfg.variant}"})
-    first_val = None
-    if step == 0:
-        first_val = validate_and_report().get("loss")
+    def stop_on_nan(self, loss: torch.Tensor) -> None:
+        if not broadcast_flag(not torch.isfinite(loss).item(), self.info):
+            return
+        cfg, step = self.cfg, self.step
+        message = (f"loss became {loss.item()} at step {step + 1}; stopped. The last good checkpoint is "
+                   f"{self.out / 'last.pt'} (step {step - step % cfg.ckpt_every if step else 0}); try "
+                   "--precision fp32, a smaller --lr or --optimizer adadelta")
+        if self.info.is_main:
+            self.log.add({"kind": "stop", "step": step + 1, "reason": "non-finite loss"})
+        self.emit("stop", {"message": message})
+        raise TrainingStopped(message)
+
+    def check_ranks_agree(self) -> None:
+        """After DDP training: every rank must hold the same weights (written to ddp_check.json)."""
+        digests = gather_objects(weights_digest(self.model), self.info)
+        if self.info.is_main:
+            atomic_write_bytes(self.out / "ddp_check.json", json.dumps(
+                {"world_size": self.info.world_size, "weights_digest_per_rank": digests,
+                 "identical": len(set(digests)) == 1}).encode())
+
+
+def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResult:
+    run = _Run(cfg, device, info, emit)
+    emit("start", {"step": run.step, "steps": cfg.steps, "world_size": info.world_size,
+                   "variant": f"{cfg.arch} {cfg.variant}"})
+    if run.step == 0:
+        first_val = run.validate().get("loss")
         if info.is_main:
-            checkpoint(out / "last.pt", None)
+            run.save("last.pt", None)
     else:
-        vals = log.series("val", "loss")
+        vals = run.log.series("val", "loss")
         first_val = vals[0][1] if vals else None
     last_val = None
-    epoch, skip = divmod(step, cfg.epoch_batches)
+    epoch, skip = divmod(run.step, cfg.epoch_batches)
     # the clock starts at the first trained batch: a resumed run first skips the batches its
     # data epoch already used, which must not count as training time
     seen, t_start = 0, None
-    while step < cfg.steps:
-        for inp, tgt, weights in train_batches(train_shards, cfg.batch, cfg.crop, loss_cfg, cfg.seed, epoch,
-                                               info.rank, cfg.epoch_batches, cfg.workers, skip, stride=model.stride):
-            if t_start is None:
-                t_start = time.perf_counter()
-            inp = inp.to(device).contiguous(memory_format=memory_format)
-            tgt, weights = tgt.to(device), weights.to(device)
-            with _autocast(device, cfg.precision):
-                out_batch = train_model(inp, logits=cfg.loss in LOGIT_LOSSES)
+    while run.step < cfg.steps:
+        batches = train_batches(run.train_shards, cfg.batch, cfg.crop, run.loss_cfg, cfg.seed, epoch, info.rank,
+                                cfg.epoch_batches, cfg.workers, skip, stride=run.model.stride)
+        for inp, tgt, weights in batches:
+            t_start = t_start or time.perf_counter()
+            inp = inp.to(run.device).contiguous(memory_format=run.memory_format)
+            tgt, weights = tgt.to(run.device), weights.to(run.device)
+            with _autocast(run.device, cfg.precision):
+                out_batch = run.train_model(inp, logits=cfg.loss in LOGIT_LOSSES)
             loss = pixel_loss(cfg.loss, out_batch, tgt, weights, cfg.paper_weight)
-            if broadcast_flag(not torch.isfinite(loss).item(), info):
-                message = (f"loss became {loss.item()} at step {step + 1}; stopped. The last good checkpoint is "
-                           f"{out / 'last.pt'} (step {step - step % cfg.ckpt_every if step else 0}); try "
-                           "--precision fp32, a smaller --lr or --optimizer adadelta")
-                if info.is_main:
-                    log.add({"kind": "stop", "step": step + 1, "reason": "non-finite loss"})
-                emit("stop", {"message": message})
-                raise TrainingStopped(message)
-            optimizer.zero_grad(set_to_none=True)
+            run.stop_on_nan(loss)
+            run.optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            for group in optimizer.param_groups:
-                group["lr"] = _learning_rate(cfg, base_lr, step)
-            optimizer.step()
-            loss_value = loss.item()
-            step += 1
+            for group in run.optimizer.param_groups:
+                group["lr"] = _learning_rate(cfg, run.base_lr, run.step)
+            run.optimizer.step()
+            run.step += 1
             seen += inp.shape[0] * info.world_size
             rate = seen / max(time.perf_counter() - t_start, 1e-9)
             if info.is_main:
-                log.add({"kind": "train", "step": step, "loss": loss_value, "samples_per_s": round(rate, 2)})
-            emit("step", {"step": step, "loss": loss_value, "samples_per_s": rate})
-            if step % cfg.val_every == 0 or step == cfg.steps:
-                val = validate_and_report()
+                run.log.add({"kind": "train", "step": run.step, "loss": loss.item(), "samples_per_s": round(rate, 2)})
+            emit("step", {"step": run.step, "loss": loss.item(), "samples_per_s": rate})
+            finished = run.step >= cfg.steps
+            if run.step % cfg.val_every == 0 or finished:
+                val = run.validate()
                 last_val = val.get("loss", last_val)
-                if val and (best is None or val["loss"] < best):
-                    best = val["loss"]
+                if val and (run.best is None or val["loss"] < run.best):
+                    run.best = val["loss"]
                     if info.is_main:
-                        checkpoint(out / "best.pt", val)
-            if cfg.image_every and step % cfg.image_every == 0 and info.is_main and examples:
-                _progression(model, examples, device, cfg.precision, out / "progress" / f"step-{step:07d}.png")
-            if step % cfg.ckpt_every == 0 or step == cfg.steps:
-                average_buffers(model, info)
-            if (step % cfg.ckpt_every == 0 or step == cfg.steps) and info.is_main:
-                checkpoint(out / "last.pt", {"loss": last_val} if last_val is not None else None)
-            if step >= cfg.steps:
+                        run.save("best.pt", val)
+            if cfg.image_every and run.step % cfg.image_every == 0 and info.is_main and run.examples:
+                run.picture()
+            if run.step % cfg.ckpt_every == 0 or finished:
+                average_buffers(run.model, info)
+                if info.is_main:
+                    run.save("last.pt", {"loss": last_val} if last_val is not None else None)
+            if finished:
                 break
         epoch, skip = epoch + 1, 0
     barrier(info)
-    average_buffers(model, info)
+    average_buffers(run.model, info)
     if info.enabled:
-        digests = gather_objects(weights_digest(model), info)
-        if info.is_main:
-            atomic_write_bytes(out / "ddp_check.json", json.dumps(
-                {"world_size": info.world_size, "weights_digest_per_rank": digests,
-                 "identical": len(set(digests)) == 1}).encode())
-    return FitResult(out=str(out), step=step, first_val_loss=first_val, last_val_loss=last_val, best_val_loss=best,
+        run.check_ranks_agree()
+    return FitResult(out=str(run.out), step=run.step, first_val_loss=first_val, last_val_loss=last_val,
+                     best_val_loss=run.best,
                      samples_per_s=seen / max(time.perf_counter() - (t_start or time.perf_counter()), 1e-9),
-                     is_main=info.is_main, history=log.rows, skipped=data_skipped)
+                     is_main=info.is_main, history=run.log.rows, skipped=run.skipped)
