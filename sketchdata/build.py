@@ -28,7 +28,7 @@ from .recipe import Recipe
 from .samples import SampleMaker, SourceStats, expected_samples
 from .sources import SourceItem, collect_sources
 
-from .shardformat import FORMAT, INPUT, MANIFEST, PARTS, TARGET  # noqa: F401  (FORMAT, MANIFEST re-exported)
+from .shardformat import FORMAT, INPUT, MANIFEST, PAIRED_SPLITS, PARTS, SPLITS, TARGET  # noqa: F401  (FORMAT, MANIFEST re-exported)
 
 
 class BuildError(RuntimeError):
@@ -64,7 +64,7 @@ class BuildReport:
 def plan_shards(items: list[SourceItem], recipe: Recipe) -> list[ShardPlan]:
     """Group sorted drawings into shards of about ``output.shard_samples`` samples, per split."""
     plans: list[ShardPlan] = []
-    for split in ("train", "validation"):
+    for split in SPLITS:
         current: list[SourceItem] = []
         count = 0
         for item in (it for it in items if it.split == split):
@@ -229,7 +229,7 @@ def write_manifest(out_dir: Path, recipe: Recipe, plans: list[ShardPlan], plan_s
         "skipped_count": len(skipped),
         "skipped": skipped,
         "shards": {split: [p.name + ".tar" for p in plans if p.split == split and p.name in records]
-                   for split in ("train", "validation")},
+                   for split in SPLITS if split in PAIRED_SPLITS or any(p.split == split for p in plans)},
         "recipe": recipe.to_dict(),
         "versions": _versions(),
         "sample_format": {INPUT: "8-bit grey rough input", TARGET: "8-bit grey clean target",

@@ -72,7 +72,7 @@ def preview(
     dataset: Optional[Path] = typer.Argument(None, help="Dataset folder (not needed with --effects)."),
     out: Path = typer.Option(Path("preview.png"), "--out", "-o", help="PNG to write."),
     count: int = typer.Option(12, "--count", "-n", min=1, help="Pairs to show."),
-    split: str = typer.Option("train", "--split"),
+    split: str = typer.Option("train", "--split", help="train | validation | unpaired_rough | unpaired_line."),
     seed: int = typer.Option(0, "--seed"),
     effects: bool = typer.Option(False, "--effects", help="Render every effect at strengths 0..1 instead."),
     image: Optional[Path] = typer.Option(None, "--image", help="Clean drawing for --effects (default: a procedural one)."),
@@ -93,7 +93,9 @@ def preview(
             if dataset is None:
                 _fail("give a DATASET folder, or --effects")
             shown = contact_sheet(dataset, out, count=count, split=split, seed=seed)
-            console.print(f"wrote {out}: {shown} (input | target) pairs from {split}")
+            what = {"unpaired_rough": "unpaired rough sketches", "unpaired_line": "unpaired line drawings"}.get(
+                split, "(input | target) pairs")
+            console.print(f"wrote {out}: {shown} {what} from {split}")
     except (DatasetError, BadInput, ValueError) as exc:
         _fail(str(exc))
 
@@ -117,8 +119,9 @@ def inspect(
     for col in ("split", "shards", "samples", "MB", "input mean", "input std", "target ink", "sizes"):
         table.add_column(col)
     for split, s in stats["splits"].items():
-        table.add_row(split, str(s["shards"]), str(s["samples"]), f"{s['bytes'] / 1e6:.1f}", str(s["input_mean"]),
-                      str(s["input_std"]), str(s["target_ink_fraction"]), ", ".join(s["sizes"]))
+        shown = lambda value: "-" if value is None else str(value)  # noqa: E731  (unpaired sets lack one image)
+        table.add_row(split, str(s["shards"]), str(s["samples"]), f"{s['bytes'] / 1e6:.1f}", shown(s["input_mean"]),
+                      shown(s["input_std"]), shown(s["target_ink_fraction"]), ", ".join(s["sizes"]))
     console.print(table)
     console.print(f"effects applied: {stats['effects_applied']}; inputs skipped: {stats['skipped']}")
     for record in stats["unreadable"]:

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from .shardformat import FORMAT, INPUT, MANIFEST, META, PAIR, TARGET
+from .shardformat import FORMAT, INPUT, MANIFEST, META, PAIR, TARGET, UNPAIRED_FIELD
 from .imageio import BadInput, decode_grey
 
 
@@ -151,3 +151,36 @@ def iter_samples(paths: list[str], only: set[int] | None = None,
             on_skip({"shard": url, "key": key, "reason": str(exc)})
             continue
         yield key, pair[0], pair[1], meta
+
+
+def iter_images(paths: list[str], field: str, only: set[int] | None = None,
+                skipped: list[dict] | None = None) -> Iterator[tuple[str, np.ndarray, dict]]:
+    """Yield (key, image, meta) of one member (``input.png`` or ``target.png``) from shards in
+    order: the reader of unpaired shard sets. Skips as :func:`iter_samples` does."""
+    on_skip = skipped.append if skipped is not None else _warn_skip
+    for index, sample in enumerate(_raw_samples(paths, on_skip)):
+        if only is not None and index not in only:
+            continue
+        key, url = sample["__key__"], sample["__url__"]
+        try:
+            if field not in sample:
+                present = sorted(k for k in sample if not k.startswith("__"))
+                raise BadInput(f"missing {field} (has {present})")
+            meta = json.loads(sample[META]) if META in sample else {}
+            image = decode_grey(sample[field])
+        except (BadInput, ValueError) as exc:
+            on_skip({"shard": url, "key": key, "reason": str(exc)})
+            continue
+        yield key, image, meta
+
+
+def iter_split(paths: list[str], split: str, only: set[int] | None = None,
+               skipped: list[dict] | None = None) -> Iterator[tuple[str, np.ndarray | None, np.ndarray | None, dict]]:
+    """(key, input or None, target or None, meta) of any shard set: pairs, or the one image of
+    an unpaired set in its place (for tools that show every set, like inspect and preview)."""
+    field = UNPAIRED_FIELD.get(split)
+    if field is None:
+        yield from iter_samples(paths, only, skipped)
+        return
+    for key, image, meta in iter_images(paths, field, only, skipped):
+        yield (key, image, None, meta) if field == INPUT else (key, None, image, meta)

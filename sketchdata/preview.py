@@ -7,7 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .dataset import count_samples, iter_samples, read_manifest, shard_paths
+from .dataset import count_samples, iter_split, read_manifest, shard_paths
+from .shardformat import SPLITS
 from .effects import EFFECTS
 from .imageio import save_png
 
@@ -36,7 +37,8 @@ def grid(rows: list[list[np.ndarray]], cell: int = 192, gap: int = 4) -> np.ndar
 
 def contact_sheet(dataset: str | Path, out: str | Path, count: int = 12, split: str = "train",
                   seed: int = 0, cell: int = 192, columns: int = 3) -> int:
-    """Write a PNG of random (input | target) pairs from a dataset; returns the pairs shown."""
+    """Write a PNG of random (input | target) pairs from a dataset; returns the pairs shown.
+    An unpaired shard set (``unpaired_rough``, ``unpaired_line``) shows its single images."""
     paths = shard_paths(dataset, split)
     if not paths:
         raise ValueError(f"{dataset}: no {split} shards")
@@ -47,12 +49,12 @@ def contact_sheet(dataset: str | Path, out: str | Path, count: int = 12, split: 
     rng = np.random.default_rng(seed)
     chosen = {int(i) for i in rng.choice(total, size=min(count, total), replace=False)}
     # decode the chosen only; a sample that fails to decode is left out of the sheet
-    pairs = [(inp, tgt) for _, inp, tgt, _ in iter_samples(paths, only=chosen, skipped=[])]
+    pairs = [(inp, tgt) for _, inp, tgt, _ in iter_split(paths, split, only=chosen, skipped=[])]
     rows = []
     for k in range(0, len(pairs), columns):
         row = []
         for inp, tgt in pairs[k : k + columns]:
-            row += [inp, tgt]
+            row += [image for image in (inp, tgt) if image is not None]
         rows.append(row)
     save_png(out, grid(rows, cell))
     return len(pairs)
@@ -64,23 +66,30 @@ def dataset_stats(dataset: str | Path) -> dict:
     stats = {"name": manifest["name"], "complete": manifest["complete"], "counts": manifest["counts"],
              "effects_applied": manifest["effects_applied"], "skipped": manifest["skipped_count"], "splits": {},
              "unreadable": []}
-    for split in ("train", "validation"):
+    for split in SPLITS:
         paths = shard_paths(dataset, split)
-        n, in_mean, tgt_mean, ink, in_sq, shapes, size_bytes = 0, 0.0, 0.0, 0.0, 0.0, set(), 0
-        for _, inp, tgt, _ in iter_samples(paths, skipped=stats["unreadable"]):
+        n, n_in, n_tgt, in_mean, tgt_mean, ink, in_sq, shapes = 0, 0, 0, 0.0, 0.0, 0.0, 0.0, set()
+        for _, inp, tgt, _ in iter_split(paths, split, skipped=stats["unreadable"]):
             n += 1
-            in_mean += float(inp.mean())
-            in_sq += float((inp.astype(np.float64) ** 2).mean())
-            tgt_mean += float(tgt.mean())
-            ink += float((tgt < 0.5).mean())
-            shapes.add(inp.shape)
+            if inp is not None:
+                n_in += 1
+                in_mean += float(inp.mean())
+                in_sq += float((inp.astype(np.float64) ** 2).mean())
+                shapes.add(inp.shape)
+            if tgt is not None:
+                n_tgt += 1
+                tgt_mean += float(tgt.mean())
+                ink += float((tgt < 0.5).mean())
+                shapes.add(tgt.shape)
         size_bytes = sum(Path(p).stat().st_size for p in paths)
         if n:
-            mean = in_mean / n
+            mean = in_mean / n_in if n_in else None
+            std = round(float(np.sqrt(max(in_sq / n_in - mean**2, 0))), 4) if n_in else None
             stats["splits"][split] = {
                 "shards": len(paths), "samples": n, "bytes": size_bytes,
-                "input_mean": round(mean, 4), "input_std": round(float(np.sqrt(max(in_sq / n - mean**2, 0))), 4),
-                "target_mean": round(tgt_mean / n, 4), "target_ink_fraction": round(ink / n, 4),
+                "input_mean": None if mean is None else round(mean, 4), "input_std": std,
+                "target_mean": round(tgt_mean / n_tgt, 4) if n_tgt else None,
+                "target_ink_fraction": round(ink / n_tgt, 4) if n_tgt else None,
                 "sizes": sorted(f"{w}x{h}" for h, w in shapes)[:5],
             }
     return stats

@@ -19,6 +19,7 @@ from .effects import DEFAULT_EFFECTS, EFFECTS
 
 SOURCE_KINDS = ("lineart", "pairs", "strokes", "svg", "raw", "procedural")
 SVG_WIDTHS = ("file", "recipe")
+UNPAIRED_KINDS = {"rough": ("lineart",), "line": ("lineart", "svg", "strokes", "procedural")}
 PROCEDURAL_STYLES = ("shapes", "figure")
 
 
@@ -58,8 +59,14 @@ class SourceSpec:
     # true/false = the recipe's list or none; a list = this source's own effects
     effects: bool | tuple[dict, ...] | None = None
     teacher: bool | None = None  # make the target with the recipe's teacher (default: raw yes, others no)
+    # "rough": images are rough sketches with no clean version (a user's scans); "line": clean
+    # line drawings with no rough version. Both build into their own shard sets, untouched by
+    # effects and teachers, for adversarial training (sketchtrain fit --adversarial)
+    unpaired: str | None = None
 
     def effect_specs(self, recipe_effects: tuple[dict, ...]) -> tuple[dict, ...]:
+        if self.unpaired:
+            return ()
         if isinstance(self.effects, tuple):
             return self.effects
         on = self.effects if self.effects is not None else self.kind in ("lineart", "strokes", "svg", "procedural")
@@ -67,7 +74,14 @@ class SourceSpec:
 
     @property
     def uses_teacher(self) -> bool:
+        if self.unpaired:
+            return False
         return self.teacher if self.teacher is not None else self.kind == "raw"
+
+    @property
+    def split(self) -> str | None:
+        """The shard set of an unpaired source (None: paired, split into train / validation)."""
+        return {"rough": "unpaired_rough", "line": "unpaired_line"}.get(self.unpaired or "")
 
 
 @dataclass(frozen=True)
@@ -227,7 +241,14 @@ def _source(c: _Checker, raw, path, index) -> SourceSpec:
     elif not paths:
         c.fail(f"{path}.paths", f"a {kind} source needs at least one path")
     limit = raw.get("limit")
+    unpaired = raw.get("unpaired")
+    if unpaired is not None:
+        unpaired = c.choice(unpaired, f"{path}.unpaired", tuple(UNPAIRED_KINDS))
+        if kind not in UNPAIRED_KINDS[unpaired]:
+            c.fail(f"{path}.unpaired", f"unpaired {unpaired} sources are of kind {' or '.join(UNPAIRED_KINDS[unpaired])}, "
+                   f"not {kind}")
     return SourceSpec(
+        unpaired=unpaired,
         kind=kind,
         name=name,
         paths=tuple(paths),

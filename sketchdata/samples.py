@@ -81,6 +81,11 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator, teac
     pre = recipe.preprocess
     spec = next(s for s in recipe.sources if s.name == item.source)
     redrawn = None  # set when the input is redrawn from the drawing's strokes
+    if spec.unpaired == "rough":
+        # a rough sketch with no clean version: kept as it is (only the input binarisation), the
+        # "target" is the same image, used only to choose patches that are not blank
+        inp = _binarized(load_grey(item.clean, pre.max_pixels), pre.input_binarize)
+        return LoadedSource(inp, inp, False)
     if spec.uses_teacher:
         raw = load_grey(item.clean, pre.max_pixels)
         inp = _binarized(raw, pre.input_binarize)
@@ -179,6 +184,9 @@ class SampleMaker:
         Raises BadInput when the drawing cannot be used at all (unreadable, too small).
         """
         recipe, geo, pat = self.recipe, self.recipe.geometry, self.recipe.patches
+        unpaired = next(s for s in recipe.sources if s.name == item.source).unpaired
+        # a rough scan's grey pencil is the data: never clean it like a target
+        cleanup = recipe.preprocess.target_cleanup and unpaired != "rough"
         rng = np.random.default_rng(stable_seed(recipe.seed, item.id))
         loaded = load_source(item, recipe, rng, self.teacher)
         inp_full, tgt_full = loaded.input, loaded.target
@@ -221,7 +229,7 @@ class SampleMaker:
                     hflip = bool(geo.hflip and rng.random() < 0.5)
                     vflip = bool(geo.vflip and rng.random() < 0.5)
                     tgt = extract_patch(tgt_s, matrix, pat.size, hflip, vflip)
-                    if recipe.preprocess.target_cleanup:
+                    if cleanup:
                         tgt = clean_target(tgt, recipe.preprocess.cleanup_after_augment)
                     if float(tgt.mean()) < pat.reject_blank:
                         break
@@ -245,5 +253,9 @@ class SampleMaker:
                 "hflip": hflip, "vflip": vflip, "origin": center, "size": list(tgt.shape),
                 "effects": [{"name": a["name"], "strength": round(float(a["strength"]), 4)} for a in applied],
             }
-            yield {"__key__": key, INPUT: encode_png(inp), TARGET: encode_png(tgt),
+            images = {INPUT: inp, TARGET: tgt}
+            if unpaired:
+                meta["unpaired"] = unpaired
+                images = {INPUT: inp} if unpaired == "rough" else {TARGET: tgt}
+            yield {"__key__": key, **{name: encode_png(image) for name, image in images.items()},
                    META: json.dumps(meta, sort_keys=True).encode()}

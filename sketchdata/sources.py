@@ -211,11 +211,16 @@ def collect_sources(recipe: Recipe) -> tuple[list[SourceItem], list[Skipped]]:
                 continue
             item = SourceItem(**{**item.__dict__, "width": w, "height": h})
         sized.append(item)
-    # split by drawing, never by patch; with validation > 0 keep at least one drawing there
+    # unpaired sources go to their own shard sets; the paired ones are split by drawing, never by
+    # patch; with validation > 0 keep at least one drawing there
+    unpaired_split = {spec.name: spec.split for spec in recipe.sources}
+    unpaired = [SourceItem(**{**it.__dict__, "split": unpaired_split[it.source]}) for it in sized
+                if unpaired_split[it.source]]
+    sized = [it for it in sized if not unpaired_split[it.source]]
     scores = [split_of(it.drawing, recipe.seed) for it in sized]
     val = {i for i, s in enumerate(scores) if s < recipe.validation}
     if recipe.validation > 0 and not val and len({it.drawing for it in sized}) >= 2:
         lowest = min(scores)
         val = {i for i, sc in enumerate(scores) if sc == lowest}
     final = [SourceItem(**{**it.__dict__, "split": "validation" if i in val else "train"}) for i, it in enumerate(sized)]
-    return final, skipped
+    return sorted(final + unpaired, key=lambda it: it.id), skipped
