@@ -77,9 +77,18 @@ def fit(
                                        help="Channels-last tensors in training (faster bf16 steps on CPU)."),
     init: Optional[Path] = typer.Option(None, help="Start from weights: a checkpoint or the authors' released .pth."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last.pt."),
+    adversarial: bool = typer.Option(False, "--adversarial", help="Adversarial augmentation (Mastering Sketching): "
+                                     "a discriminator, and unpaired rough sketches / line drawings. Needs --init."),
+    alpha: float = typer.Option(FitConfig.alpha, help="Adversarial weight on pairs (authors: 8e-5)."),
+    beta: float = typer.Option(FitConfig.beta, help="Adversarial weight on unpaired rough sketches (authors: 8e-5)."),
+    d_pretrain: int = typer.Option(FitConfig.d_pretrain, help="Discriminator-only steps first, counted in --steps "
+                                   "(authors: 1000)."),
+    rough_batch: int = typer.Option(FitConfig.rough_batch, help="Unpaired rough sketches per step (0: none)."),
+    line_batch: int = typer.Option(FitConfig.line_batch, help="Unpaired line drawings per step (0: none)."),
+    unpaired: Optional[Path] = typer.Option(None, help="Dataset holding the unpaired shard sets (default: SHARDS)."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
-    """Train the simplification network on shards (ADADELTA, weighted MSE, bf16)."""
+    """Train the simplification network on shards (ADADELTA, weighted MSE, bf16; --adversarial)."""
     from .checkpoint import CheckpointError
     from .data import DataError
     from .train import FitConfig, TrainingStopped, fit as fit_fn
@@ -91,7 +100,9 @@ def fit(
                     val_samples=val_samples, image_every=image_every, ckpt_every=ckpt_every,
                     epoch_batches=epoch_batches, workers=workers, threads=threads, seed=seed, device=device,
                     channels_last=channels_last,
-                    init=str(init) if init else None, resume=resume)
+                    init=str(init) if init else None, resume=resume, adversarial=adversarial, alpha=alpha, beta=beta,
+                    d_pretrain=d_pretrain, rough_batch=rough_batch, line_batch=line_batch,
+                    unpaired=str(unpaired) if unpaired else None)
     try:
         with FitProgress(quiet) as progress:
             result = fit_fn(cfg, on_event=progress)

@@ -18,6 +18,7 @@ import json
 import math
 import random
 import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,14 +55,14 @@ class BadSampleCounter:
         return True  # keep going
 
 
-def dataset_shards(dataset: str | Path) -> tuple[list[str], list[str], dict]:
+def dataset_shards(dataset: str | Path, require_pairs: bool = True) -> tuple[list[str], list[str], dict]:
     """(train shards, validation shards, manifest) of a dataset folder, with clear errors."""
     root = Path(dataset)
     if not root.exists():
         raise DataError(f"{dataset}: no such folder (build shards with `sketchdata build --recipe ...`)")
     manifest = read_manifest(root) if (root / MANIFEST).exists() else {}
     train, val = shard_paths(root, "train"), shard_paths(root, "validation")
-    if not train:
+    if not train and require_pairs:
         raise DataError(f"{dataset}: no training shards (train-*.tar); is the build finished? "
                         "Run `sketchdata inspect` on it")
     return train, val, manifest
@@ -114,6 +115,22 @@ def make_sample_decoder(crop: int, loss: LossMapConfig, rng: random.Random | Non
     return decode
 
 
+def make_image_decoder(field: str, crop: int, rng: random.Random | None, stride: int = 8):
+    """A stage turning raw samples of an unpaired shard set into one cropped image tensor (1, H, W)."""
+
+    def decode(sample: dict) -> torch.Tensor:
+        key = sample.get("__key__", "?")
+        if field not in sample:
+            present = sorted(k for k in sample if not k.startswith("__"))
+            raise DataError(f"sample {key} in {sample.get('__url__')}: missing {field} (has {present}); "
+                            f"this unpaired shard set holds {field} per sample")
+        image = _decode(sample[field], key, field)
+        image, _ = _crop_pair(image, image, crop, rng, stride)
+        return torch.from_numpy(np.ascontiguousarray(image))[None]
+
+    return decode
+
+
 def decode_or_skip(decoder, bad: BadSampleCounter, give_up_after: int = 20):
     """Stage: decode samples, counting and skipping broken ones (e.g. the torn last sample of a
     truncated shard); when the first ``give_up_after`` samples are all broken the data itself
@@ -137,6 +154,9 @@ def decode_or_skip(decoder, bad: BadSampleCounter, give_up_after: int = 20):
 
 
 def _collate(batch):
+    if isinstance(batch[0], torch.Tensor):  # unpaired: one image per sample
+        batch = [(item,) for item in batch]
+        return _collate(batch)[0]
     shapes = {tuple(b[0].shape) for b in batch}
     if len(shapes) > 1:
         raise DataError(f"samples of different sizes {sorted(shapes)} in one batch: pass --crop N to train on "
@@ -154,9 +174,9 @@ class TrainStream(torch.utils.data.IterableDataset):
 
     def __init__(self, shards: list[str], batch: int, crop: int, loss: LossMapConfig, seed: int,
                  epoch: int, rank: int, epoch_batches: int, num_workers: int, shuffle_buffer: int = 64,
-                 stride: int = 8):
+                 stride: int = 8, field: str | None = None):
         super().__init__()
-        self.stride = stride
+        self.stride, self.field = stride, field  # field: the one image of an unpaired set; None: pairs
         self.shards, self.batch, self.crop, self.loss = shards, batch, crop, loss
         self.seed, self.epoch, self.rank = seed, epoch, rank
         self.epoch_batches, self.num_workers, self.shuffle_buffer = epoch_batches, max(1, num_workers), shuffle_buffer
@@ -167,13 +187,16 @@ class TrainStream(torch.utils.data.IterableDataset):
         worker = info.id if info is not None else 0
         # worker w yields batches w, w + W, w + 2W, ... of the epoch (the loader's round robin)
         my_batches = len(range(worker, self.epoch_batches, self.num_workers))
-        stream_seed = _seed(self.seed, self.epoch, self.rank, worker)
+        # an unpaired stream draws from its own sequence, apart from the pairs' (same seed, epoch, rank)
+        stream_seed = _seed(self.seed, self.epoch, self.rank, worker, *([] if self.field is None else
+                                                                         [zlib.crc32(self.field.encode())]))
         rng = random.Random(stream_seed)
         pipeline = wds.DataPipeline(
             wds.ResampledShards(self.shards, seed=stream_seed, deterministic=True, worker_seed=lambda: stream_seed),
             wds.tarfile_to_samples(handler=self.bad),
             wds.shuffle(self.shuffle_buffer, initial=self.shuffle_buffer, rng=random.Random(stream_seed + 1)),
-            decode_or_skip(make_sample_decoder(self.crop, self.loss, rng, self.stride), self.bad),
+            decode_or_skip(make_sample_decoder(self.crop, self.loss, rng, self.stride) if self.field is None else
+                           make_image_decoder(self.field, self.crop, rng, self.stride), self.bad),
             wds.batched(self.batch, collation_fn=_collate, partial=False),
         )
         for count, batch in enumerate(pipeline):
@@ -186,9 +209,26 @@ def train_batches(shards: list[str], batch: int, crop: int, loss: LossMapConfig,
                   rank: int, epoch_batches: int, num_workers: int, skip: int = 0, stride: int = 8):
     """Iterate the batches of one data epoch, skipping the first ``skip`` (for resume)."""
     stream = TrainStream(shards, batch, crop, loss, seed, epoch, rank, epoch_batches, num_workers, stride=stride)
+    # the loader draws its worker base seed from `generator`, not the global RNG: a resumed run
+    # creates its loader mid-epoch, and must not shift the RNG that dropout (the discriminator's)
+    # and other global draws use after the restored state
     loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=num_workers,
-                                         persistent_workers=False, prefetch_factor=4 if num_workers else None)
+                                         persistent_workers=False, prefetch_factor=4 if num_workers else None,
+                                         generator=torch.Generator().manual_seed(_seed(seed, epoch, rank)))
     for index, item in enumerate(loader):
+        if index >= skip:
+            yield item
+
+
+def unpaired_batches(shards: list[str], field: str, batch: int, crop: int, seed: int, epoch: int, rank: int,
+                     epoch_batches: int, skip: int = 0, stride: int = 8):
+    """One data epoch of an unpaired shard set (``input.png`` rough sketches or ``target.png``
+    line drawings): ``epoch_batches`` batches of (B, 1, crop, crop), in step with the paired
+    batches of the same epoch (so a resumed run draws exactly the same ones). In the main
+    process: a few small PNGs per step."""
+    stream = TrainStream(shards, batch, crop, LossMapConfig(), seed, epoch, rank, epoch_batches, 1, stride=stride,
+                         field=field)
+    for index, item in enumerate(stream):
         if index >= skip:
             yield item
 
@@ -207,7 +247,8 @@ def validation_batches(shards: list[str], batch: int, crop: int, loss: LossMapCo
         decode_or_skip(make_sample_decoder(crop, loss, None, stride), bad),
         wds.batched(batch, collation_fn=_collate, partial=True),
     )
-    loader = torch.utils.data.DataLoader(pipeline, batch_size=None, num_workers=num_workers)
+    loader = torch.utils.data.DataLoader(pipeline, batch_size=None, num_workers=num_workers,
+                                         generator=torch.Generator().manual_seed(0))  # global RNG untouched
     yield from loader
 
 

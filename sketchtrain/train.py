@@ -7,11 +7,12 @@ self-describing checkpoints; exact resume; torchrun for several processes.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -20,14 +21,16 @@ from torch.nn.parallel import DistributedDataParallel
 
 from sketchdata.imageio import atomic_write_bytes
 
+from .adversary import Adversary
 from .checkpoint import load_checkpoint, restore_training_state, save_checkpoint, training_checkpoint
-from .data import dataset_shards, manifest_fingerprint, measure_inputs, train_batches
+from .data import dataset_shards, manifest_fingerprint, train_batches
 from .distributed import (DistInfo, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)
 from .lossmap import LOGIT_LOSSES, LOSS_KINDS, LossMapConfig, pixel_loss
-from .architectures import ARCHITECTURES, build_model, get_architecture, model_config
-from .model import ModelConfig, unfold_into
+from .adversarial import ALPHA, BETA, D_PRETRAIN
+from .architectures import ARCHITECTURES, get_architecture
 from .metrics_log import MetricsLog
+from .starting_weights import build_run_model
 from .plots import line_chart, smoothed
 from .validation import autocast as _autocast, evaluate_loss, fixed_examples as _fixed_examples, progression as _progression
 
@@ -64,6 +67,14 @@ class FitConfig:
     resume: bool = False
     norm_samples: int = 64  # training samples used to measure the input mean/std (0: the paper's constants)
     channels_last: bool = True  # channels-last tensors in training (bf16 steps 4-12% faster here)
+    # adversarial augmentation (Mastering Sketching; sketchtrain.adversarial / adversary)
+    adversarial: bool = False
+    alpha: float = ALPHA  # weight of the adversarial loss on pairs
+    beta: float = BETA  # weight of the adversarial loss on unpaired rough sketches
+    d_pretrain: int = D_PRETRAIN  # discriminator-only steps first (counted in --steps)
+    rough_batch: int = 8  # unpaired rough sketches per step
+    line_batch: int = 8  # unpaired line drawings per step
+    unpaired: str | None = None  # dataset holding the unpaired shard sets (default: DATASET itself)
 
     def validate(self) -> None:
         if self.arch not in ARCHITECTURES:
@@ -85,6 +96,15 @@ class FitConfig:
             raise ValueError(f"--precision must be bf16 or fp32, got {self.precision!r}")
         if self.crop and self.crop % 8:
             raise ValueError(f"--crop must be a multiple of 8, got {self.crop}")
+        if self.adversarial:
+            if not self.init and not self.resume:
+                raise ValueError("--adversarial starts from a supervised model: pass --init CHECKPOINT "
+                                 "(or the authors' released weights), as the authors' trainer does")
+            for name in ("alpha", "beta", "d_pretrain", "rough_batch", "line_batch"):
+                if getattr(self, name) < 0:
+                    raise ValueError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
+            if not self.crop:
+                raise ValueError("--adversarial needs --crop N (paired and unpaired crops share one batch)")
         for name in ("steps", "batch", "val_every", "ckpt_every", "epoch_batches"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
@@ -122,33 +142,6 @@ def _make_optimizer(cfg: FitConfig, params) -> torch.optim.Optimizer:
     return torch.optim.Adadelta(params, lr=cfg.lr or 1.0)
 
 
-def _init_weights(model: torch.nn.Module, init: str) -> tuple[float, float]:
-    """Load starting weights; returns the normalisation that goes with them.
-
-    Our checkpoint: its state dict. The authors' released weights: the convolutions take them
-    and batch norms start as identities; their normalisation constants come from the file name
-    (model_gan.pth -> gan), as in `simplify`.
-    """
-    from .checkpoint import check_state_dict, recognise
-    from .inference import load_model
-
-    kind, data = recognise(init)
-    if kind == "checkpoint":
-        theirs = f"{data['model'].get('arch', 'fcn')} {data['model'].get('variant')}"
-        check_state_dict(model, data["state_dict"], f"--init {init}: its weights ({theirs}; pass the same "
-                         "--arch and --variant)")
-        model.load_state_dict(data["state_dict"])
-        return data["model"]["norm_mean"], data["model"]["norm_std"]
-    if model.config.arch != "fcn":
-        raise ValueError(f"{init} holds the authors' released weights, which are the fcn architecture: "
-                         f"pass --arch fcn (not {model.config.arch})")
-    folded, _ = load_model(init)
-    if abs(folded.config.width - model.config.width) > 1e-9:
-        raise ValueError(f"{init} has width {folded.config.width:g}; pass --variant for that width")
-    unfold_into(model, folded.layers)
-    return float(folded.norm_mean), float(folded.norm_std)
-
-
 def fit(cfg: FitConfig, on_event: Callable[[str, dict], None] | None = None) -> FitResult:
     """Train; see FitConfig for the options. ``on_event(kind, data)`` gets "start", "step",
     "val" and "stop" events for progress display (rank 0 only)."""
@@ -164,7 +157,8 @@ def fit(cfg: FitConfig, on_event: Callable[[str, dict], None] | None = None) -> 
 
 # keys that must not change when a run is resumed: the data stream, model and loss
 RESUME_FIXED = ("arch", "variant", "batch", "crop", "loss", "paper_weight", "seed", "epoch_batches", "optimizer",
-                "precision", "lr", "lr_schedule")
+                "precision", "lr", "lr_schedule", "adversarial", "alpha", "beta", "d_pretrain", "rough_batch",
+                "line_batch")
 
 
 def _resume_point(cfg: FitConfig, out: Path, is_main: bool) -> dict | None:
@@ -184,38 +178,13 @@ def _resume_point(cfg: FitConfig, out: Path, is_main: bool) -> dict | None:
     return data
 
 
-def _build_model(cfg: FitConfig, resume_data: dict | None, train_shards: list[str],
-                 data_skipped: list[dict]) -> torch.nn.Module:
-    """The network with its input normalisation and line width: from the resumed run, from the
-    --init weights, or measured on the training inputs."""
-    torch.manual_seed(cfg.seed)  # identical initial weights on every rank
-    if resume_data is not None:
-        norm = (resume_data["model"]["norm_mean"], resume_data["model"]["norm_std"])
-        line_width = resume_data["model"].get("line_width")
-    else:
-        mean, std, line_width = measure_inputs(train_shards, max(cfg.norm_samples, 32), data_skipped)
-        # norm_samples 0: the constants published with the authors' mse model
-        norm = (mean, std) if cfg.norm_samples > 0 else (ModelConfig.norm_mean, ModelConfig.norm_std)
-    config = model_config(cfg.variant, cfg.arch, norm_mean=norm[0], norm_std=norm[1], line_width=line_width)
-    model = build_model(config)
-    if cfg.crop % model.stride:
-        raise ValueError(f"--crop must be a multiple of the {cfg.arch} network's stride {model.stride}, got {cfg.crop}")
-    if cfg.init and resume_data is None:
-        # weights only make sense with the normalisation they were trained with
-        init_norm = _init_weights(model, cfg.init)
-        model.config = replace(config, norm_mean=init_norm[0], norm_std=init_norm[1])
-        model.norm_mean.fill_(init_norm[0])
-        model.norm_std.fill_(init_norm[1])
-    return model
-
-
 class _Run:
     """One training run's state and its reporting (checkpoints, validation, pictures)."""
 
     def __init__(self, cfg: FitConfig, device: torch.device, info: DistInfo, emit):
         self.cfg, self.info, self.emit = cfg, info, emit
         self.out = Path(cfg.out)
-        self.train_shards, self.val_shards, manifest = dataset_shards(cfg.dataset)
+        self.train_shards, self.val_shards, manifest = dataset_shards(cfg.dataset, require_pairs=not cfg.adversarial)
         if device.type == "cuda":
             torch.cuda.set_device(info.local_rank)
             device = torch.device("cuda", info.local_rank)
@@ -224,14 +193,17 @@ class _Run:
         self.loss_cfg = LossMapConfig(kind=cfg.loss)
         resume_data = _resume_point(cfg, self.out, info.is_main)
         self.skipped: list[dict] = []  # unreadable shards / samples met in the main process
-        self.model = _build_model(cfg, resume_data, self.train_shards, self.skipped).to(device)
+        self.model = build_run_model(cfg, resume_data, self.train_shards, self.skipped).to(device)
         self.memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
         self.model.to(memory_format=self.memory_format)
         self.optimizer = _make_optimizer(cfg, self.model.parameters())
         self.base_lr = self.optimizer.param_groups[0]["lr"]
         self.step, self.best = 0, None
+        self.adversary = Adversary(cfg, device, info, self.model.stride) if cfg.adversarial else None
         if resume_data is not None:
             self.step, self.best = restore_training_state(resume_data, self.model, self.optimizer)
+            if self.adversary:
+                self.adversary.restore(resume_data)
         self.train_model = DistributedDataParallel(
             self.model, device_ids=[device.index] if device.type == "cuda" else None) if info.enabled else self.model
         self.model.train()
@@ -245,12 +217,33 @@ class _Run:
                 indent=1).encode())
         self.log = MetricsLog(self.out / "metrics.jsonl", self.step, info.is_main)
         self.examples = _fixed_examples(self.val_shards or self.train_shards, 4, self.skipped) if info.is_main else []
+        if self.adversary and info.is_main:  # unpaired rough inputs and what the generator makes of them
+            self.examples += self.adversary.rough_examples(2)
         for record in self.skipped:
             emit("skipped", record)
 
     def save(self, name: str, val: dict | None) -> None:
-        save_checkpoint(self.out / name, training_checkpoint(self.model, self.step, self.optimizer, self.dataset_ref,
-                                                             asdict(self.cfg), val, self.best))
+        payload = training_checkpoint(self.model, self.step, self.optimizer, self.dataset_ref, asdict(self.cfg), val,
+                                      self.best)
+        if self.adversary:  # extra keys: the file still loads as a plain model everywhere
+            payload.update(self.adversary.state())
+        save_checkpoint(self.out / name, payload)
+
+    def take_optimizer_step(self) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = _learning_rate(self.cfg, self.base_lr, self.step)
+        self.optimizer.step()
+
+    def supervised_step(self, inp, tgt, weights) -> tuple[torch.Tensor, dict]:
+        cfg = self.cfg
+        with _autocast(self.device, cfg.precision):
+            out_batch = self.train_model(inp, logits=cfg.loss in LOGIT_LOSSES)
+        loss = pixel_loss(cfg.loss, out_batch, tgt, weights, cfg.paper_weight)
+        self.stop_on_nan(loss)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.take_optimizer_step()
+        return loss, {"kind": "train", "loss": loss.item()}
 
     def picture(self) -> None:
         _progression(self.model, self.examples, self.device, self.cfg.precision,
@@ -312,27 +305,29 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
     # data epoch already used, which must not count as training time
     seen, t_start = 0, None
     while run.step < cfg.steps:
-        batches = train_batches(run.train_shards, cfg.batch, cfg.crop, run.loss_cfg, cfg.seed, epoch, info.rank,
-                                cfg.epoch_batches, cfg.workers, skip, stride=run.model.stride)
+        if run.train_shards:
+            batches = train_batches(run.train_shards, cfg.batch, cfg.crop, run.loss_cfg, cfg.seed, epoch, info.rank,
+                                    cfg.epoch_batches, cfg.workers, skip, stride=run.model.stride)
+        else:  # adversarial training on unpaired data alone
+            batches = itertools.repeat((None, None, None), cfg.epoch_batches - skip)
+        if run.adversary:
+            run.adversary.start_epoch(epoch, skip)
         for inp, tgt, weights in batches:
             t_start = t_start or time.perf_counter()
-            inp = inp.to(run.device).contiguous(memory_format=run.memory_format)
-            tgt, weights = tgt.to(run.device), weights.to(run.device)
-            with _autocast(run.device, cfg.precision):
-                out_batch = run.train_model(inp, logits=cfg.loss in LOGIT_LOSSES)
-            loss = pixel_loss(cfg.loss, out_batch, tgt, weights, cfg.paper_weight)
-            run.stop_on_nan(loss)
-            run.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            for group in run.optimizer.param_groups:
-                group["lr"] = _learning_rate(cfg, run.base_lr, run.step)
-            run.optimizer.step()
+            if inp is not None:
+                inp = inp.to(run.device).contiguous(memory_format=run.memory_format)
+                tgt, weights = tgt.to(run.device), weights.to(run.device)
+            if run.adversary:
+                loss, row = run.adversary.step(run, inp, tgt, weights)
+                run.stop_on_nan(loss)
+            else:
+                loss, row = run.supervised_step(inp, tgt, weights)
             run.step += 1
-            seen += inp.shape[0] * info.world_size
+            seen += (cfg.batch if inp is not None else cfg.rough_batch) * info.world_size
             rate = seen / max(time.perf_counter() - t_start, 1e-9)
             if info.is_main:
-                run.log.add({"kind": "train", "step": run.step, "loss": loss.item(), "samples_per_s": round(rate, 2)})
-            emit("step", {"step": run.step, "loss": loss.item(), "samples_per_s": rate})
+                run.log.add({**row, "step": run.step, "samples_per_s": round(rate, 2)})
+            emit("step", {"step": run.step, "loss": row.get("loss", row.get("d_loss")), "samples_per_s": rate})
             finished = run.step >= cfg.steps
             if run.step % cfg.val_every == 0 or finished:
                 val = run.validate()

@@ -67,6 +67,6 @@ def progression(model, examples, device, precision, path: Path) -> None:
         x = torch.from_numpy(np.ascontiguousarray(pad_to_stride(inp, model.stride)))[None, None]
         with autocast(device, precision):
             pred = model(x.to(device)).float()[0, 0, :h, :w].cpu().numpy()
-        rows.append((inp, pred, tgt))
+        rows.append((inp, pred) if tgt is None else (inp, pred, tgt))  # unpaired rough: no target
     model.train()
     progression_sheet(rows, path)

@@ -384,7 +384,7 @@ def test_init_with_mismatched_weights_names_the_problem(tmp_path, model_file):
     from sketchtrain.checkpoint import CheckpointError
     from sketchtrain.architectures import model_config
     from sketchtrain.model import SimplifyNet
-    from sketchtrain.train import _init_weights
+    from sketchtrain.starting_weights import _init_weights
 
     with pytest.raises(CheckpointError) as info:
         _init_weights(SimplifyNet(model_config("eighth")), str(model_file))

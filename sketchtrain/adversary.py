@@ -1,0 +1,124 @@
+"""`fit --adversarial`: the discriminator, its optimiser and unpaired data, and one training step
+of adversarial augmentation (objective in sketchtrain.adversarial).
+
+One step:
+1. the generator runs on the paired inputs and the unpaired rough sketches in one batch (one
+   forward, as DistributedDataParallel needs; batch-norm statistics span both);
+2. the discriminator takes one step on [G(pairs), clean targets, G(rough), unpaired lines],
+   judged fake, real, fake, real;
+3. after the first ``d_pretrain`` steps (the discriminator's pre-training, counted in --steps),
+   the generator takes one step on its objective, judged by the updated discriminator, whose
+   weights are frozen for that pass (so no gradient reaches them or their DDP hooks).
+The discriminator uses ADADELTA (learning rate 1), as the authors' trainer does for both
+networks; the generator keeps `fit`'s optimiser.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import torch
+from torch.nn.parallel import DistributedDataParallel
+
+from sketchdata.dataset import iter_images, shard_paths
+from sketchdata.shardformat import INPUT, TARGET, UNPAIRED_LINE, UNPAIRED_ROUGH
+
+from .adversarial import discriminator_objective, generator_objective
+from .data import DataError, unpaired_batches
+from .lossmap import LOGIT_LOSSES, pixel_loss
+from .validation import autocast
+
+
+class Adversary:
+    def __init__(self, cfg, device: torch.device, info, stride: int):
+        from .discriminator import Discriminator
+
+        self.cfg, self.device, self.info, self.stride = cfg, device, info, stride
+        source = cfg.unpaired or cfg.dataset
+        self.rough_shards = shard_paths(source, UNPAIRED_ROUGH) if cfg.rough_batch else []
+        self.line_shards = shard_paths(source, UNPAIRED_LINE) if cfg.line_batch else []
+        if cfg.rough_batch and not self.rough_shards:
+            raise DataError(f"{source}: no unpaired rough shards ({UNPAIRED_ROUGH}-*.tar): add a source with "
+                            "`unpaired: rough` to the recipe (a folder of your scans), pass --unpaired DATASET, "
+                            "or --rough-batch 0")
+        if cfg.line_batch and not self.line_shards:
+            raise DataError(f"{source}: no unpaired line shards ({UNPAIRED_LINE}-*.tar): add a source with "
+                            "`unpaired: line`, pass --unpaired DATASET, or --line-batch 0")
+        if not cfg.crop:
+            raise ValueError("--adversarial needs --crop N: paired and unpaired crops share one batch")
+        self.discriminator = Discriminator().to(device)
+        self.optimizer = torch.optim.Adadelta(self.discriminator.parameters(), lr=1.0)
+        self.judge_for_training = DistributedDataParallel(self.discriminator) if info.enabled else self.discriminator
+        self.rough_iter = self.line_iter = None
+
+    # ------------------------------------------------------------------ state
+    def state(self) -> dict:
+        return {"discriminator": {k: v.detach().cpu() for k, v in self.discriminator.state_dict().items()},
+                "d_optimizer": self.optimizer.state_dict()}
+
+    def restore(self, data: dict) -> None:
+        if "discriminator" not in data:
+            raise ValueError("--resume: the run's checkpoint has no discriminator (it was not --adversarial)")
+        self.discriminator.load_state_dict(data["discriminator"])
+        self.optimizer.load_state_dict(data["d_optimizer"])
+
+    def rough_examples(self, count: int = 2) -> list:
+        """A few unpaired rough inputs for the progression pictures (no target)."""
+        return [(image, None) for _, image, _ in itertools.islice(iter_images(self.rough_shards, INPUT, skipped=[]), count)]
+
+    # ------------------------------------------------------------------ data
+    def start_epoch(self, epoch: int, skip: int) -> None:
+        """Unpaired streams for this data epoch, in step with the paired batches (exact resume)."""
+        cfg = self.cfg
+        make = lambda shards, field, batch: unpaired_batches(  # noqa: E731
+            shards, field, batch, cfg.crop, cfg.seed, epoch, self.info.rank, cfg.epoch_batches, skip, self.stride)
+        self.rough_iter = make(self.rough_shards, INPUT, cfg.rough_batch) if self.rough_shards else None
+        self.line_iter = make(self.line_shards, TARGET, cfg.line_batch) if self.line_shards else None
+
+    def _next(self, stream):
+        return None if stream is None else next(stream).to(self.device)
+
+    # ------------------------------------------------------------------ step
+    def step(self, run, inp, tgt, weights) -> tuple[torch.Tensor, dict]:
+        """One adversarial step (see module doc); returns (the loss to check for NaN, log row)."""
+        cfg, device = self.cfg, self.device
+        rough, lines = self._next(self.rough_iter), self._next(self.line_iter)
+        pretraining = run.step < cfg.d_pretrain
+        logits_out = cfg.loss in LOGIT_LOSSES
+        inputs = [x for x in (inp, rough) if x is not None]
+        n_pairs = 0 if inp is None else inp.shape[0]
+        batch = torch.cat(inputs).contiguous(memory_format=run.memory_format)
+        with torch.set_grad_enabled(not pretraining), autocast(device, cfg.precision):
+            raw = run.train_model(batch, logits=logits_out)
+        images = torch.sigmoid(raw.float()) if logits_out else raw.float()
+        fake_pairs, fake_rough = images[:n_pairs], images[n_pairs:]
+
+        # discriminator: one forward over everything it judges
+        judged = [fake_pairs.detach(), tgt, fake_rough.detach(), lines]
+        present = [x for x in judged if x is not None and x.shape[0]]
+        with autocast(device, cfg.precision):
+            logits = self.judge_for_training(torch.cat(present).float())
+        split = iter(torch.split(logits, [x.shape[0] for x in present]))
+        d_fake_p, d_real_p, d_fake_r, d_real_l = (next(split) if x is not None and x.shape[0] else None for x in judged)
+        d_loss, d_parts = discriminator_objective(d_fake_p, d_real_p, d_fake_r, d_real_l)
+        self.optimizer.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.optimizer.step()
+        row = {"d_loss": float(d_loss.detach()), **{f"d_{k}": v for k, v in d_parts.items()}}
+        if pretraining:
+            return d_loss, {"kind": "d_pretrain", **row}
+
+        # generator: judged by the updated discriminator, frozen for this pass
+        self.discriminator.requires_grad_(False)
+        try:
+            with autocast(device, cfg.precision):
+                verdict = self.discriminator(images)
+        finally:
+            self.discriminator.requires_grad_(True)
+        supervised = pixel_loss(cfg.loss, raw[:n_pairs], tgt, weights, cfg.paper_weight) if n_pairs else None
+        g_loss, g_parts = generator_objective(supervised, verdict[:n_pairs] if n_pairs else None,
+                                              verdict[n_pairs:] if rough is not None else None, cfg.alpha, cfg.beta)
+        run.optimizer.zero_grad(set_to_none=True)
+        g_loss.backward()
+        run.take_optimizer_step()
+        return g_loss, {"kind": "train", "loss": float(g_loss.detach()), **row, **g_parts}
