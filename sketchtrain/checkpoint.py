@@ -50,13 +50,54 @@ def _load_failure(path: Path, exc: Exception) -> str:
     return f"{path}: not a readable weights file (corrupt or another format: {type(exc).__name__} {first})"
 
 
+SAFETENSORS_FORMAT = "sketchtrain-safetensors/1"  # metadata["format"] of our .safetensors exports
+
+
+def save_safetensors(path: str | Path, data: dict) -> None:
+    """A checkpoint's model as .safetensors: float32 weights, and in the metadata the model
+    config (JSON) and step. Loads wherever a checkpoint does (read_file); carries no optimiser."""
+    import json
+
+    from safetensors.torch import save
+
+    tensors = {k: v.detach().float().contiguous() if v.is_floating_point() else v.contiguous()
+               for k, v in data["state_dict"].items()}
+    meta = {"format": SAFETENSORS_FORMAT, "model": json.dumps(data["model"]), "step": str(data.get("step", 0))}
+    with atomic_target(path) as tmp:
+        Path(tmp).write_bytes(save(tensors, metadata=meta))
+
+
+def _read_safetensors(path: Path) -> dict:
+    """Our .safetensors export as a checkpoint dict; the authors' layout as a plain state dict."""
+    import json
+
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            meta = handle.metadata() or {}
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    except Exception as exc:  # safetensors raises its own error types for corrupt headers
+        raise CheckpointError(f"{path}: not a readable safetensors file ({type(exc).__name__}: {exc})") from None
+    if meta.get("format") != SAFETENSORS_FORMAT:
+        return tensors  # a bare state dict (e.g. released weights converted by someone)
+    try:
+        model = json.loads(meta["model"])
+    except (KeyError, ValueError):
+        raise CheckpointError(f"{path}: safetensors metadata has no readable model config") from None
+    return {"format": FORMAT, "model": model, "state_dict": tensors, "step": int(meta.get("step", 0)),
+            "args": {}, "metrics": {}}
+
+
 def read_file(path: str | Path) -> dict:
-    """torch.load with weights_only=True and clear errors."""
+    """torch.load with weights_only=True (or safetensors) and clear errors."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise CheckpointError(f"{path}: empty file (0 bytes)")
+    if path.suffix.lower() == ".safetensors":
+        return _read_safetensors(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's protocol notes are not the user's concern

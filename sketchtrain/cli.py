@@ -171,11 +171,13 @@ def simplify(
 @app.command()
 def export(
     legacy_model: Optional[Path] = typer.Argument(None, metavar="[MODEL]", help="Deprecated: use --model."),
-    out: Path = typer.Option(..., "--out", "-o", help="model.onnx (ONNX) or model.pt (TorchScript)."),
+    out: Path = typer.Option(..., "--out", "-o", help="model.onnx, model.pt (TorchScript) or model.safetensors."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     constants: Optional[str] = typer.Option(None, help="Released weights' normalisation (see simplify)."),
+    format: Optional[str] = typer.Option(None, "--format", help="onnx | torchscript | safetensors (default: from "
+                                         "the file name's suffix)."),
 ):
-    """Export to ONNX (checked with onnxruntime) or TorchScript; verified against PyTorch."""
+    """Export to ONNX (checked with onnxruntime), TorchScript or safetensors; verified against PyTorch."""
     from .checkpoint import CheckpointError
     from .export import ExportError, export_model
 
@@ -185,7 +187,7 @@ def export(
                 _fail("give the model once: --model PATH")
             model, _ = _model_and_rest(None, [legacy_model, legacy_model], "export", 1)
             model = legacy_model
-        report = export_model(model, out, constants)
+        report = export_model(model, out, constants, format=format)
     except (CheckpointError, ExportError, ValueError, ImportError) as exc:
         _fail(str(exc))
     console.print(f"wrote {report['output']}: max |exported - pytorch| = {report['max_abs_diff']:.2e} "

@@ -1,4 +1,4 @@
-"""`sketchtrain export`: ONNX (checked with onnxruntime) and TorchScript copies of a model.
+"""`sketchtrain export`: ONNX (checked with onnxruntime), TorchScript and safetensors copies of a model.
 
 The exported graph is the fast inference layout (batch norm folded) with the input
 normalisation inside, taking (B, 1, H, W) in [0, 1] with H and W multiples of the stride (8 fcn, 16 unet; dynamic).
@@ -29,17 +29,28 @@ def _probe(size: tuple[int, int] = (96, 128), seed: int = 0) -> torch.Tensor:
     return torch.from_numpy(procedural_line_art(size, np.random.default_rng(seed)))[None, None]
 
 
+FORMAT_SUFFIXES = {"onnx": (".onnx",), "torchscript": (".pt", ".ts"), "safetensors": (".safetensors",)}
+
+
 def export_model(model_path: str | Path | None, out: str | Path, constants: str | None = None,
-                 tolerance: float = 1e-3) -> dict:
-    """Write ``out`` (.onnx, or .pt/.ts for TorchScript) and verify it; returns a report."""
+                 tolerance: float = 1e-3, format: str | None = None) -> dict:
+    """Write ``out`` (.onnx, .pt/.ts for TorchScript, .safetensors) and verify it; returns a report.
+    ``format`` (onnx, torchscript, safetensors), when given, must agree with the suffix."""
     out = Path(out)
+    if format is not None:
+        if format not in FORMAT_SUFFIXES:
+            raise ExportError(f"--format must be one of {', '.join(FORMAT_SUFFIXES)}, got {format!r}")
+        if out.suffix not in FORMAT_SUFFIXES[format]:
+            raise ExportError(f"{out}: --format {format} writes a {' or '.join(FORMAT_SUFFIXES[format])} file")
+    if out.suffix == ".safetensors":
+        return _export_safetensors(resolve_model(model_path), out, tolerance)
     model, info = load_model(resolve_model(model_path), constants)
     model = model.float().eval()
     x = _probe()
     with torch.inference_mode():
         reference = model(x).numpy()
     if out.suffix not in (".onnx", ".pt", ".ts"):
-        raise ExportError(f"{out}: use a .onnx (ONNX) or .pt/.ts (TorchScript) file name")
+        raise ExportError(f"{out}: use a .onnx (ONNX), .pt/.ts (TorchScript) or .safetensors file name")
     with atomic_target(out) as tmp_path:
         tmp = str(tmp_path)
         if out.suffix == ".onnx":
@@ -66,3 +77,26 @@ def export_model(model_path: str | Path | None, out: str | Path, constants: str 
         if not diff <= tolerance:
             raise ExportError(f"exported model differs from PyTorch by {diff:.2e} (> {tolerance})")
     return {"output": str(out), "max_abs_diff": diff, "checked_with": checked_with, "model": info}
+
+
+def _export_safetensors(source: Path, out: Path, tolerance: float) -> dict:
+    """Weights plus model config as .safetensors (no pickle at all), loaded back by the same
+    reader every command uses and checked against the source on a probe image."""
+    from .checkpoint import CheckpointError, recognise, save_safetensors
+
+    kind, data = recognise(source)
+    if kind != "checkpoint":
+        raise ExportError(f"{source}: the authors' released weights are already a plain state dict; "
+                          "export a sketchtrain checkpoint to .safetensors")
+    save_safetensors(out, data)
+    x = _probe()
+    reference, _ = load_model(source)
+    try:
+        exported, info = load_model(out)
+    except CheckpointError as exc:
+        raise ExportError(f"the written file does not load: {exc}") from None
+    with torch.inference_mode():
+        diff = float(np.abs(exported.float()(x).numpy() - reference.float()(x).numpy()).max())
+    if not diff <= tolerance:
+        raise ExportError(f"exported model differs from the checkpoint by {diff:.2e} (> {tolerance})")
+    return {"output": str(out), "max_abs_diff": diff, "checked_with": "safetensors", "model": info}

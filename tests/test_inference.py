@@ -132,3 +132,28 @@ def test_fast_path_agrees_with_plain_fp32(checkpoint):
         reference = plain(torch.from_numpy(image)[None, None])[0, 0].numpy()
     fast = Simplifier(folded, precision="bf16").run_padded(image)
     assert np.abs(fast - reference).max() < 0.05
+
+
+@pytest.mark.parametrize("arch_checkpoint", ["fcn", "unet"])
+def test_safetensors_export_loads_in_every_command_and_matches(checkpoint, tmp_path, arch_checkpoint):
+    from safetensors import safe_open
+
+    from sketchtrain.architectures import build_model, model_config
+    from sketchtrain.export import export_model
+    from conftest import save_model_checkpoint
+
+    source = checkpoint
+    if arch_checkpoint == "unet":
+        torch.manual_seed(0)
+        source = save_model_checkpoint(tmp_path / "unet.pt", build_model(model_config("tiny", "unet")).eval())
+    out = tmp_path / "model.safetensors"
+    report = export_model(source, out, format="safetensors")
+    assert report["max_abs_diff"] <= 1e-6 and report["model"]["arch"] == arch_checkpoint
+    with safe_open(str(out), framework="pt") as handle:  # plain tensors + JSON metadata, no pickle
+        assert handle.metadata()["format"] == "sketchtrain-safetensors/1"
+    image = tmp_path / "in.png"
+    save_png(image, procedural_line_art((70, 90), np.random.default_rng(0)))
+    result = runner.invoke(app, ["simplify", str(image), "-o", str(tmp_path / "o"), "--model", str(out), "--scale", "1"])
+    assert result.exit_code == 0, result.output
+    with pytest.raises(Exception, match="writes a .onnx"):
+        export_model(source, tmp_path / "m.safetensors", format="onnx")
