@@ -171,10 +171,10 @@ def simplify(
 @app.command()
 def export(
     legacy_model: Optional[Path] = typer.Argument(None, metavar="[MODEL]", help="Deprecated: use --model."),
-    out: Path = typer.Option(..., "--out", "-o", help="model.onnx, model.pt (TorchScript) or model.safetensors."),
+    out: Path = typer.Option(..., "--out", "-o", help="model.onnx, model.pt (TorchScript), model.safetensors or model.xml (OpenVINO IR, .bin beside it)."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     constants: Optional[str] = typer.Option(None, help="Released weights' normalisation (see simplify)."),
-    format: Optional[str] = typer.Option(None, "--format", help="onnx | torchscript | safetensors (default: from "
+    format: Optional[str] = typer.Option(None, "--format", help="onnx | torchscript | safetensors | openvino (default: from "
                                          "the file name's suffix)."),
 ):
     """Export to ONNX (checked with onnxruntime), TorchScript or safetensors; verified against PyTorch."""

@@ -1,4 +1,5 @@
-"""`sketchtrain export`: ONNX (checked with onnxruntime), TorchScript and safetensors copies of a model.
+"""`sketchtrain export`: ONNX (checked with onnxruntime), OpenVINO IR (checked with OpenVINO), TorchScript and
+safetensors copies of a model.
 
 The exported graph is the fast inference layout (batch norm folded) with the input
 normalisation inside, taking (B, 1, H, W) in [0, 1] with H and W multiples of the stride (8 fcn, 16 unet; dynamic).
@@ -29,54 +30,85 @@ def _probe(size: tuple[int, int] = (96, 128), seed: int = 0) -> torch.Tensor:
     return torch.from_numpy(procedural_line_art(size, np.random.default_rng(seed)))[None, None]
 
 
-FORMAT_SUFFIXES = {"onnx": (".onnx",), "torchscript": (".pt", ".ts"), "safetensors": (".safetensors",)}
+FORMAT_SUFFIXES = {"onnx": (".onnx",), "torchscript": (".pt", ".ts"), "safetensors": (".safetensors",),
+                   "openvino": (".xml",)}
 
 
 def export_model(model_path: str | Path | None, out: str | Path, constants: str | None = None,
                  tolerance: float = 1e-3, format: str | None = None) -> dict:
-    """Write ``out`` (.onnx, .pt/.ts for TorchScript, .safetensors) and verify it; returns a report.
-    ``format`` (onnx, torchscript, safetensors), when given, must agree with the suffix."""
+    """Write ``out`` (.onnx, .pt/.ts for TorchScript, .safetensors, .xml for OpenVINO IR with its
+    .bin beside it) and verify it; returns a report. ``format`` (onnx, torchscript,
+    safetensors, openvino), when given, must agree with the suffix."""
     out = Path(out)
     if format is not None:
         if format not in FORMAT_SUFFIXES:
             raise ExportError(f"--format must be one of {', '.join(FORMAT_SUFFIXES)}, got {format!r}")
         if out.suffix not in FORMAT_SUFFIXES[format]:
             raise ExportError(f"{out}: --format {format} writes a {' or '.join(FORMAT_SUFFIXES[format])} file")
+    if not any(out.suffix in suffixes for suffixes in FORMAT_SUFFIXES.values()):
+        raise ExportError(f"{out}: use a .onnx (ONNX), .pt/.ts (TorchScript), .safetensors or .xml (OpenVINO IR) "
+                          "file name")
     if out.suffix == ".safetensors":
         return _export_safetensors(resolve_model(model_path), out, tolerance)
     model, info = load_model(resolve_model(model_path), constants)
     model = model.float().eval()
-    x = _probe()
+    probes = [_probe(), _probe((64, 208), 1)]  # a second size (multiples of every stride): dynamic axes
     with torch.inference_mode():
-        reference = model(x).numpy()
-    if out.suffix not in (".onnx", ".pt", ".ts"):
-        raise ExportError(f"{out}: use a .onnx (ONNX), .pt/.ts (TorchScript) or .safetensors file name")
-    with atomic_target(out) as tmp_path:
-        tmp = str(tmp_path)
-        if out.suffix == ".onnx":
-            torch.onnx.export(model, (x,), tmp, input_names=["rough"], output_names=["clean"], opset_version=17,
-                              dynamic_axes={"rough": {0: "batch", 2: "height", 3: "width"},
-                                            "clean": {0: "batch", 2: "height", 3: "width"}}, dynamo=False)
-            import onnxruntime as ort
+        references = [model(x).numpy() for x in probes]
+    if out.suffix == ".xml":
+        diff, checked_with = _export_openvino(model, probes, references, out)
+    else:
+        with atomic_target(out) as tmp_path:
+            if out.suffix == ".onnx":
+                _write_onnx(model, probes[0], tmp_path)
+                import onnxruntime as ort
 
-            session = ort.InferenceSession(tmp, providers=["CPUExecutionProvider"])
-            got = session.run(None, {"rough": x.numpy()})[0]
-            x2 = _probe((64, 208), 1)  # a second size (multiples of every stride): the axes really are dynamic
-            with torch.inference_mode():
-                ref2 = model(x2).numpy()
-            diff = max(float(np.abs(got - reference).max()),
-                       float(np.abs(session.run(None, {"rough": x2.numpy()})[0] - ref2).max()))
-            checked_with = f"onnxruntime {ort.__version__}"
-        elif out.suffix in (".pt", ".ts"):
-            scripted = torch.jit.trace(model, x, check_trace=False)
-            scripted.save(tmp)
-            loaded = torch.jit.load(tmp)
-            with torch.inference_mode():
-                diff = float(np.abs(loaded(x).numpy() - reference).max())
-            checked_with = f"torch.jit {torch.__version__}"
-        if not diff <= tolerance:
-            raise ExportError(f"exported model differs from PyTorch by {diff:.2e} (> {tolerance})")
+                session = ort.InferenceSession(str(tmp_path), providers=["CPUExecutionProvider"])
+                diff = max(float(np.abs(session.run(None, {"rough": x.numpy()})[0] - ref).max())
+                           for x, ref in zip(probes, references))
+                checked_with = f"onnxruntime {ort.__version__}"
+            else:
+                scripted = torch.jit.trace(model, probes[0], check_trace=False)
+                scripted.save(str(tmp_path))
+                loaded = torch.jit.load(str(tmp_path))
+                with torch.inference_mode():
+                    diff = float(np.abs(loaded(probes[0]).numpy() - references[0]).max())
+                checked_with = f"torch.jit {torch.__version__}"
+            if not diff <= tolerance:
+                raise ExportError(f"exported model differs from PyTorch by {diff:.2e} (> {tolerance})")
+    if not diff <= tolerance:
+        raise ExportError(f"exported model differs from PyTorch by {diff:.2e} (> {tolerance})")
     return {"output": str(out), "max_abs_diff": diff, "checked_with": checked_with, "model": info}
+
+
+def _write_onnx(model: torch.nn.Module, example: torch.Tensor, path: Path) -> None:
+    torch.onnx.export(model, (example,), str(path), input_names=["rough"], output_names=["clean"], opset_version=17,
+                      dynamic_axes={"rough": {0: "batch", 2: "height", 3: "width"},
+                                    "clean": {0: "batch", 2: "height", 3: "width"}}, dynamo=False)
+
+
+def _export_openvino(model, probes, references, out: Path) -> tuple[float, str]:
+    """OpenVINO IR (the runtime of Krita's Fast Sketch Cleanup plugin): the model goes through
+    ONNX, is converted with dynamic height and width, written as out (.xml) + .bin, then run by
+    OpenVINO's CPU plugin beside PyTorch. Both files appear only once checked (written in a
+    temporary folder beside them, then renamed)."""
+    import tempfile
+
+    try:
+        import openvino as ov
+    except ImportError:
+        raise ExportError("OpenVINO export needs the openvino package: pip install 'sketch-simplify[export]'") from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.stem}.") as folder:
+        onnx_path = Path(folder) / "model.onnx"
+        _write_onnx(model, probes[0], onnx_path)
+        xml = Path(folder) / out.name
+        ov.save_model(ov.convert_model(str(onnx_path)), str(xml), compress_to_fp16=False)
+        compiled = ov.Core().compile_model(str(xml), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+        diff = max(float(np.abs(compiled(x.numpy())[0] - ref).max()) for x, ref in zip(probes, references))
+        xml.with_suffix(".bin").replace(out.with_suffix(".bin"))
+        xml.replace(out)
+    return diff, f"openvino {ov.__version__}"
 
 
 def _export_safetensors(source: Path, out: Path, tolerance: float) -> dict:

@@ -166,11 +166,11 @@ def test_unet_trains_resumes_exactly_and_its_checkpoints_run_everywhere(shards, 
         fit(FitConfig(dataset=str(shards), out=str(tmp_path / "e"), steps=2, **{**UNET_FAST, "crop": 40}))
 
 
-def test_unet_exports_to_onnx_and_torchscript_with_the_equivalence_check(shards, tmp_path):
+def test_unet_exports_to_onnx_torchscript_and_openvino_with_the_equivalence_check(shards, tmp_path):
     from sketchtrain.export import export_model
 
     fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=2, **UNET_FAST))
-    for suffix in (".onnx", ".pt"):
+    for suffix in (".onnx", ".pt", ".xml"):
         report = export_model(tmp_path / "a" / "last.pt", tmp_path / f"m{suffix}")
         assert report["max_abs_diff"] <= 1e-3 and report["model"]["arch"] == "unet"
 

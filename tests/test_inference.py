@@ -104,13 +104,16 @@ def test_released_layout_runs_and_needs_its_constants(tmp_path):
     assert float(model.norm_mean) == pytest.approx(0.95)
 
 
-@pytest.mark.parametrize("suffix", [".onnx", ".pt"])
+@pytest.mark.parametrize("suffix", [".onnx", ".pt", ".xml"])
 def test_export_matches_pytorch(checkpoint, tmp_path, suffix):
     result = runner.invoke(app, ["export", str(checkpoint), "-o", str(tmp_path / f"m{suffix}")])
     assert result.exit_code == 0, result.output
     assert "max |exported - pytorch|" in result.output
     diff = float(result.output.split("= ")[1].split()[0])
     assert diff <= 1e-3
+    if suffix == ".xml":  # OpenVINO IR: the weights file beside it, no temporaries left
+        assert (tmp_path / "m.bin").stat().st_size > 0
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["m.bin", "m.xml"]
 
 
 def test_svg_round_trip_is_close_to_the_png(tmp_path):
