@@ -86,6 +86,8 @@ def fit(
     rough_batch: int = typer.Option(FitConfig.rough_batch, help="Unpaired rough sketches per step (0: none)."),
     line_batch: int = typer.Option(FitConfig.line_batch, help="Unpaired line drawings per step (0: none)."),
     unpaired: Optional[Path] = typer.Option(None, help="Dataset holding the unpaired shard sets (default: SHARDS)."),
+    tensorboard: bool = typer.Option(False, "--tensorboard", help="Also write TensorBoard event files to OUT/tensorboard "
+                                     "(pip install tensorboard)."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
     """Train the simplification network on shards (ADADELTA, weighted MSE, bf16; --adversarial)."""
@@ -102,13 +104,13 @@ def fit(
                     channels_last=channels_last,
                     init=str(init) if init else None, resume=resume, adversarial=adversarial, alpha=alpha, beta=beta,
                     d_pretrain=d_pretrain, rough_batch=rough_batch, line_batch=line_batch,
-                    unpaired=str(unpaired) if unpaired else None)
+                    unpaired=str(unpaired) if unpaired else None, tensorboard=tensorboard)
     try:
         with FitProgress(quiet) as progress:
             result = fit_fn(cfg, on_event=progress)
     except TrainingStopped:
         raise typer.Exit(3)
-    except (DataError, DatasetError, CheckpointError, ValueError, FileNotFoundError, FileExistsError) as exc:
+    except (DataError, DatasetError, CheckpointError, ValueError, FileNotFoundError, FileExistsError, ImportError) as exc:
         _fail(str(exc))
     if not result.is_main:
         return

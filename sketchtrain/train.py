@@ -75,6 +75,7 @@ class FitConfig:
     rough_batch: int = 8  # unpaired rough sketches per step
     line_batch: int = 8  # unpaired line drawings per step
     unpaired: str | None = None  # dataset holding the unpaired shard sets (default: DATASET itself)
+    tensorboard: bool = False  # TensorBoard event files in OUT/tensorboard beside metrics.jsonl
 
     def validate(self) -> None:
         if self.arch not in ARCHITECTURES:
@@ -215,7 +216,8 @@ class _Run:
                 {"args": asdict(cfg), "model": self.model.config.to_dict(), "world_size": info.world_size,
                  "dataset_manifest": self.dataset_ref["manifest_sha256_16"], "torch": torch.__version__},
                 indent=1).encode())
-        self.log = MetricsLog(self.out / "metrics.jsonl", self.step, info.is_main)
+        self.log = MetricsLog(self.out / "metrics.jsonl", self.step, info.is_main,
+                              self.out / "tensorboard" if cfg.tensorboard else None)
         self.examples = _fixed_examples(self.val_shards or self.train_shards, 4, self.skipped) if info.is_main else []
         if self.adversary and info.is_main:  # unpaired rough inputs and what the generator makes of them
             self.examples += self.adversary.rough_examples(2)
@@ -246,8 +248,12 @@ class _Run:
         return loss, {"kind": "train", "loss": loss.item()}
 
     def picture(self) -> None:
-        _progression(self.model, self.examples, self.device, self.cfg.precision,
-                     self.out / "progress" / f"step-{self.step:07d}.png")
+        path = self.out / "progress" / f"step-{self.step:07d}.png"
+        _progression(self.model, self.examples, self.device, self.cfg.precision, path)
+        if self.log.board is not None:
+            from sketchdata.imageio import load_grey
+
+            self.log.picture("progress", load_grey(path), self.step)
 
     def validate(self) -> dict:
         """Validation loss (all ranks), logged and plotted by the main process."""
@@ -345,6 +351,7 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
             if finished:
                 break
         epoch, skip = epoch + 1, 0
+    run.log.close()
     barrier(info)
     average_buffers(run.model, info)
     if info.enabled:

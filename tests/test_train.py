@@ -160,3 +160,18 @@ def test_fine_tuning_starts_from_released_weights_with_their_constants(shards, t
     with pytest.raises(ValueError, match="width"):
         fit(FitConfig(dataset=str(shards), out=str(tmp_path / "ft2"), steps=2, init=str(tmp_path / "model_mse.pth"),
                       **{**FAST, "variant": "eighth"}))
+
+
+def test_tensorboard_event_files_mirror_metrics_jsonl(shards, tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    run = tmp_path / "run"
+    result = fit(FitConfig(dataset=str(shards), out=str(run), steps=6, tensorboard=True, **{**FAST, "val_every": 3}))
+    events = EventAccumulator(str(run / "tensorboard"), size_guidance={"images": 0, "scalars": 0}).Reload()
+    train = [(e.step, e.value) for e in events.Scalars("train/loss")]
+    logged = [(h["step"], h["loss"]) for h in result.history if h["kind"] == "train"]
+    assert [s for s, _ in train] == [s for s, _ in logged]
+    assert all(abs(a - b) < 1e-6 for (_, a), (_, b) in zip(train, logged))
+    assert [e.step for e in events.Scalars("val/loss")] == [0, 3, 6]
+    assert len(events.Images("progress")) == 3
