@@ -9,7 +9,6 @@ import numpy as np
 
 from .dataset import count_samples, iter_split, read_manifest, shard_paths
 from .shardformat import SPLITS
-from .effects import EFFECTS
 from .imageio import save_png
 
 
@@ -98,6 +97,8 @@ def dataset_stats(dataset: str | Path) -> dict:
 def effects_gallery(image: np.ndarray, out: str | Path, strengths=(0.0, 0.25, 0.5, 0.75, 1.0),
                     seed: int = 0, cell: int = 256) -> list[str]:
     """One row per registered effect, one column per strength, on ``image``; returns row names."""
+    from .effects import EFFECTS  # the synthesis stack (albumentations): only when a gallery is drawn
+
     rows = []
     for name, cls in EFFECTS.items():
         rows.append([cls.effect_function(image, s, np.random.default_rng([seed, i])) for i, s in enumerate(strengths)])
