@@ -90,7 +90,7 @@ def _summary(folder: Path) -> dict | None:
     if not path.exists():
         return None
     data = json.loads(path.read_text())
-    return data["methods"]["model"] if "methods" in data else data.get("model")
+    return data["summary"]["model"]
 
 
 def table(runs: list[Path], cost_path: Path, plot: Path | None) -> None:

@@ -12,7 +12,6 @@ Validation: the fixed shard list split by node and by worker, read once, in orde
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import math
@@ -25,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import webdataset as wds
-from PIL import Image
 
 from sketchdata.dataset import describe_read_error, read_manifest, shard_paths
+from sketchdata.imageio import BadInput, decode_grey
 from sketchdata.shardformat import INPUT, MANIFEST, PAIR, TARGET
 
 from .lossmap import LossMapConfig, loss_map
@@ -69,12 +68,11 @@ def dataset_shards(dataset: str | Path, require_pairs: bool = True) -> tuple[lis
 
 
 def _decode(png: bytes, key: str, name: str) -> np.ndarray:
+    """The one image decoder (sketchdata.imageio.decode_grey), with the sample named on failure."""
     try:
-        with Image.open(io.BytesIO(png)) as im:
-            arr = np.asarray(im.convert("L"), dtype=np.float32) / 255.0
-    except Exception as exc:
+        return decode_grey(png)
+    except BadInput as exc:
         raise DataError(f"sample {key}: {name} is not a readable image ({exc})") from None
-    return arr
 
 
 def _crop_pair(inp: np.ndarray, tgt: np.ndarray, crop: int, rng: random.Random | None,
