@@ -17,9 +17,14 @@ import yaml
 from .binarize import BINARIZE_METHODS
 from .effects import DEFAULT_EFFECTS, EFFECTS
 
-SOURCE_KINDS = ("lineart", "pairs", "strokes", "svg", "raw", "procedural")
 SVG_WIDTHS = ("file", "recipe")
-UNPAIRED_KINDS = {"rough": ("lineart",), "line": ("lineart", "svg", "strokes", "procedural")}
+UNPAIRED_ROLES = ("rough", "line")
+
+
+def _kind(name: str):
+    from .source_kinds import get_kind  # the registry imports this module's types
+
+    return get_kind(name)
 PROCEDURAL_STYLES = ("shapes", "figure")
 
 
@@ -69,14 +74,14 @@ class SourceSpec:
             return ()
         if isinstance(self.effects, tuple):
             return self.effects
-        on = self.effects if self.effects is not None else self.kind in ("lineart", "strokes", "svg", "procedural")
+        on = self.effects if self.effects is not None else _kind(self.kind).effects_by_default
         return recipe_effects if on else ()
 
     @property
     def uses_teacher(self) -> bool:
         if self.unpaired:
             return False
-        return self.teacher if self.teacher is not None else self.kind == "raw"
+        return self.teacher if self.teacher is not None else _kind(self.kind).teacher_by_default
 
     @property
     def split(self) -> str | None:
@@ -223,7 +228,9 @@ def _binarize(c: _Checker, raw, path) -> BinarizeSpec:
 
 def _source(c: _Checker, raw, path, index) -> SourceSpec:
     raw = c.mapping(raw, path, {f.name for f in dataclasses.fields(SourceSpec)})
-    kind = c.choice(raw.get("kind"), f"{path}.kind", SOURCE_KINDS)
+    from .source_kinds import KINDS
+
+    kind = c.choice(raw.get("kind"), f"{path}.kind", tuple(KINDS))
     name = raw.get("name", f"{kind}{index}")
     if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
         c.fail(f"{path}.name", f"use letters, digits, - and _ only, got {name!r}")
@@ -232,21 +239,15 @@ def _source(c: _Checker, raw, path, index) -> SourceSpec:
         paths = [paths]
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
         c.fail(f"{path}.paths", f"expected a path or a list of paths, got {paths!r}")
-    if kind == "pairs":
-        if raw.get("csv") is None and (raw.get("rough") is None or raw.get("clean") is None):
-            c.fail(path, "a pairs source needs either `csv:` or both `rough:` and `clean:` folders")
-    elif kind == "procedural":
-        if not isinstance(raw.get("count"), int) or raw["count"] < 1:
-            c.fail(f"{path}.count", f"a procedural source needs count >= 1, got {raw.get('count')!r}")
-    elif not paths:
-        c.fail(f"{path}.paths", f"a {kind} source needs at least one path")
+    if KINDS[kind].check:
+        KINDS[kind].check(c, {**raw, "kind": kind, "paths": paths}, path)
     limit = raw.get("limit")
     unpaired = raw.get("unpaired")
     if unpaired is not None:
-        unpaired = c.choice(unpaired, f"{path}.unpaired", tuple(UNPAIRED_KINDS))
-        if kind not in UNPAIRED_KINDS[unpaired]:
-            c.fail(f"{path}.unpaired", f"unpaired {unpaired} sources are of kind {' or '.join(UNPAIRED_KINDS[unpaired])}, "
-                   f"not {kind}")
+        unpaired = c.choice(unpaired, f"{path}.unpaired", UNPAIRED_ROLES)
+        if unpaired not in KINDS[kind].unpaired:
+            able = [name for name, k in KINDS.items() if unpaired in k.unpaired]
+            c.fail(f"{path}.unpaired", f"unpaired {unpaired} sources are of kind {' or '.join(able)}, not {kind}")
     return SourceSpec(
         unpaired=unpaired,
         kind=kind,
@@ -365,8 +366,8 @@ def parse_recipe(raw: Any, file: str | Path = "<recipe>", base_dir: str | Path |
         if spec.uses_teacher and teacher is None:
             c.fail(f"sources[{i}]", f"source {spec.name!r} makes its targets with a teacher: add a top-level "
                                     "`teacher: {model: PATH}` (e.g. the authors' model_gan.pth)")
-        if spec.kind == "raw" and not spec.uses_teacher:
-            c.fail(f"sources[{i}].teacher", "a raw source has no target without the teacher")
+        if _kind(spec.kind).teacher_by_default and not spec.uses_teacher:
+            c.fail(f"sources[{i}].teacher", f"a {spec.kind} source has no target without the teacher")
     seed = top.get("seed", 0)
     return Recipe(
         name=c.text(top.get("name", Path(str(file)).stem), "name"),

@@ -7,7 +7,6 @@ samples are the same bytes whichever worker, machine or shard order builds them.
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -22,11 +21,6 @@ from .imageio import BadInput, encode_png, load_grey
 from .recipe import BinarizeSpec, Recipe
 from .shardformat import INPUT, META, TARGET
 from .sources import SourceItem
-from .strokes import fit_polylines, load_stroke3, stroke3_to_polylines
-from .svg import load_svg_strokes
-from .figures import figure_polylines, render_figure
-from .lineart import LineArtStyle, procedural_line_art
-from .render import fit_to_canvas, render_polylines
 
 
 @dataclass
@@ -46,12 +40,7 @@ def expected_samples(item: SourceItem, recipe: Recipe) -> int:
     return max(1, int(round(recipe.patches.per_megapixel * item.width * item.height / 1e6)))
 
 
-@functools.lru_cache(maxsize=4)
-def _stroke_file(path: str, split: str) -> list[np.ndarray]:
-    return load_stroke3(path, split)
-
-
-def _binarized(image: np.ndarray, spec: BinarizeSpec) -> np.ndarray:
+def binarized(image: np.ndarray, spec: BinarizeSpec) -> np.ndarray:
     return binarize(image, spec.method, spec.threshold, spec.window, spec.k)
 
 
@@ -74,95 +63,46 @@ class LoadedSource:
 
 
 def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator, teacher=None) -> LoadedSource:
-    """The drawing's input and target at full size, preprocessed (see LoadedSource).
+    """The drawing's input and target at full size, preprocessed (see LoadedSource): loaded by
+    its source kind (sketchdata.source_kinds), or through the recipe's teacher.
 
     ``teacher`` (image -> image) makes the target for sources that use it.
     """
+    from .source_kinds import get_kind
+
     pre = recipe.preprocess
     spec = next(s for s in recipe.sources if s.name == item.source)
-    redrawn = None  # set when the input is redrawn from the drawing's strokes
+    kind = get_kind(item.kind)
     if spec.unpaired == "rough":
         # a rough sketch with no clean version: kept as it is (only the input binarisation), the
         # "target" is the same image, used only to choose patches that are not blank
-        inp = _binarized(load_grey(item.clean, pre.max_pixels), pre.input_binarize)
+        inp = binarized(load_grey(item.clean, pre.max_pixels), pre.input_binarize)
         return LoadedSource(inp, inp, False)
     if spec.uses_teacher:
         raw = load_grey(item.clean, pre.max_pixels)
-        inp = _binarized(raw, pre.input_binarize)
-        target = _binarized(teacher(raw if recipe.teacher.input == "raw" else inp), pre.target_binarize)
+        inp = binarized(raw, pre.input_binarize)
+        target = binarized(teacher(raw if recipe.teacher.input == "raw" else inp), pre.target_binarize)
         if pre.target_cleanup:
             target = clean_target(target, pre.cleanup_at_load)
-        # lineart through a teacher keeps its clean input for the effects; raw frames are the input
-        return LoadedSource(raw if item.kind == "lineart" else inp, target, item.kind == "lineart")
-    figure = item.kind == "procedural" and spec.style == "figure"
-    if item.kind in ("strokes", "svg") or figure:
-        # vector drawings: the rough input is redrawn from the drawing's own strokes; tracing the
-        # raster back into strokes would break small closed shapes (eyes, buttons) at their
-        # junctions, and a model would learn that such details cannot be recovered
-        lines, widths, target = _vector_drawing(item, spec, recipe, rng)
-        if spec.redraw:
-            redrawn = float(rng.uniform(*_rough_strength_range(recipe, spec)))
-            inp = rough_from_polylines(lines, widths, target.shape, redrawn, rng, reference=target,
-                                       proportional=figure)
-            is_clean = False
-        else:
-            inp, is_clean = target, True
-    elif item.kind == "procedural":
-        # each drawing its own density and line weight, from a generator seeded by its name
-        draw_rng = np.random.default_rng(stable_seed(recipe.seed, item.drawing, "drawing"))
-        style = LineArtStyle(density=float(draw_rng.uniform(0.6, 1.6)),
-                             width_range=tuple(sorted(draw_rng.uniform(0.9, 4.5, 2))),
-                             hatching=float(draw_rng.uniform(0.2, 0.8)))
-        target = _binarized(procedural_line_art((spec.size, spec.size), draw_rng, style), pre.target_binarize)
-        inp, is_clean = target, True
-    elif item.kind == "lineart":
-        target = _binarized(load_grey(item.clean, pre.max_pixels), pre.target_binarize)
-        inp, is_clean = target, True
-    else:  # pairs
-        inp = _binarized(load_grey(item.rough, pre.max_pixels), pre.input_binarize)
-        target = _binarized(load_grey(item.clean, pre.max_pixels), pre.target_binarize)
-        if inp.shape != target.shape:
-            raise BadInput(f"rough is {inp.shape[::-1]} but clean is {target.shape[::-1]} (w x h); pairs must align")
-        is_clean = False
+        # clean art through a teacher keeps its clean input for the effects; raw frames are the input
+        return LoadedSource(raw if kind.clean_input else inp, target, kind.clean_input)
+    loaded = kind.load(item, spec, recipe, rng)
     if pre.target_cleanup:
-        target = clean_target(target, pre.cleanup_at_load)
-    return LoadedSource(inp, target, is_clean, redrawn)
+        loaded.target = clean_target(loaded.target, pre.cleanup_at_load)
+    return loaded
 
 
-def _vector_drawing(item: SourceItem, spec, recipe: Recipe, rng: np.random.Generator) -> tuple[list, list[float], np.ndarray]:
-    """(polylines, widths, clean target) of a stroke, SVG or procedural figure drawing."""
-    size = (spec.size, spec.size)
-    if item.kind == "strokes":
-        drawing = _stroke_file(item.npz, item.npz_split)[item.npz_index]
-        lines = fit_polylines(stroke3_to_polylines(drawing), spec.size)
-        widths = [float(rng.uniform(*spec.line_width))] * len(lines)
-        return lines, widths, render_polylines(lines, size, widths=widths)
-    if item.kind == "svg":
-        lines, widths = _svg_strokes(item.clean, spec, rng)
-        return lines, widths, render_polylines(lines, size, widths=widths)
-    # a figure's own generator, seeded by its name: the same drawing whichever worker builds it
-    draw_rng = np.random.default_rng(stable_seed(recipe.seed, item.drawing, "drawing"))
-    lines, widths = figure_polylines(size, draw_rng, spec.line_width)
-    return lines, widths, _binarized(render_figure(lines, widths, size), recipe.preprocess.target_binarize)
-
-
-def _svg_strokes(file: str, spec, rng: np.random.Generator) -> tuple[list, list[float]]:
-    """An SVG's paths fitted to the canvas, with widths from the file (scaled like the drawing;
-    unstroked shapes and ``widths: recipe`` take one width drawn from ``line_width``)."""
-    raw_lines, raw_widths = load_svg_strokes(file)
-    lines, scale = fit_to_canvas(raw_lines, spec.size, margin=0.06)
-    fallback = float(rng.uniform(*spec.line_width))
-    if spec.widths == "recipe":
-        return lines, [fallback] * len(lines)
-    return lines, [fallback if w is None else max(0.5, w * scale) for w in raw_widths]
-
-
-def _provenance(item: SourceItem) -> str:
-    if item.kind == "procedural":
-        return f"procedural:{item.id}"
-    if item.kind == "strokes":
-        return f"{item.npz}#{item.npz_split}[{item.npz_index}]"
-    return item.rough or item.clean
+def vector_source(lines: list, widths: list[float], target: np.ndarray, item: SourceItem, spec, recipe: Recipe,
+                  rng: np.random.Generator, proportional: bool = False) -> LoadedSource:
+    """A drawing made of strokes (stroke, SVG and figure sources): the rough input is redrawn
+    from the drawing's own strokes (``redraw``, default) or left clean for the effects. Why:
+    tracing the raster back into strokes would break small closed shapes (eyes, buttons) at
+    their junctions, and a model would learn that such details cannot be recovered."""
+    if not spec.redraw:
+        return LoadedSource(target, target, True)
+    strength = float(rng.uniform(*_rough_strength_range(recipe, spec)))
+    inp = rough_from_polylines(lines, widths, target.shape, strength, rng, reference=target, proportional=proportional)
+    return LoadedSource(inp, target, False, strength)
 
 
 class SampleMaker:
@@ -183,6 +123,8 @@ class SampleMaker:
 
         Raises BadInput when the drawing cannot be used at all (unreadable, too small).
         """
+        from .source_kinds import get_kind
+
         recipe, geo, pat = self.recipe, self.recipe.geometry, self.recipe.patches
         unpaired = next(s for s in recipe.sources if s.name == item.source).unpaired
         # a rough scan's grey pencil is the data: never clean it like a target
@@ -248,7 +190,7 @@ class SampleMaker:
                 stats.effects[a["name"]] = stats.effects.get(a["name"], 0) + 1
             stats.samples += 1
             meta = {
-                "key": key, "source_id": item.id, "source": _provenance(item),
+                "key": key, "source_id": item.id, "source": get_kind(item.kind).describe(item),
                 "kind": item.kind, "split": item.split, "scale": scale, "angle": round(angle, 3),
                 "hflip": hflip, "vflip": vflip, "origin": center, "size": list(tgt.shape),
                 "effects": [{"name": a["name"], "strength": round(float(a["strength"]), 4)} for a in applied],

@@ -7,7 +7,6 @@ existing ones), and a pixel size read from the file header (nothing is decoded h
 
 from __future__ import annotations
 
-import csv
 import glob
 import re
 import zlib
@@ -16,7 +15,6 @@ from pathlib import Path
 
 from .imageio import IMAGE_SUFFIXES, BadInput, list_images, read_size
 from .recipe import Recipe, RecipeError, SourceSpec
-from .strokes import load_stroke3
 
 
 @dataclass(frozen=True)
@@ -24,7 +22,7 @@ class SourceItem:
     """One source drawing."""
 
     id: str
-    kind: str  # lineart | pairs | strokes | svg | raw | procedural
+    kind: str  # a registered source kind (sketchdata.source_kinds)
     source: str  # the recipe source's name
     clean: str | None = None  # path of the clean image (lineart, pairs)
     rough: str | None = None  # path of the rough image (pairs)
@@ -68,7 +66,7 @@ def _expand(recipe: Recipe, spec: SourceSpec, entry: str, suffixes) -> list[tupl
     return [(path, path.parent)]
 
 
-def _rel_id(file: Path, root: Path) -> str:
+def relative_id(file: Path, root: Path) -> str:
     try:
         rel = file.relative_to(root)
     except ValueError:
@@ -76,7 +74,7 @@ def _rel_id(file: Path, root: Path) -> str:
     return key_safe(str(rel.with_suffix("")))
 
 
-def _nothing_at(recipe: Recipe, spec: SourceSpec, field_name: str, entry: str, what: str) -> None:
+def nothing_at(recipe: Recipe, spec: SourceSpec, field_name: str, entry: str, what: str) -> None:
     """A source entry that names nothing usable stops the build before any work."""
     path = recipe.resolve(entry)
     state = "is empty" if path.is_dir() else "matches no file" if any(ch in entry for ch in "*?[") else "does not exist"
@@ -85,99 +83,15 @@ def _nothing_at(recipe: Recipe, spec: SourceSpec, field_name: str, entry: str, w
                       "recipe's folder)")
 
 
-def _files(recipe: Recipe, spec: SourceSpec, suffixes, what: str) -> list[tuple[Path, Path]]:
+def files_of(recipe: Recipe, spec: SourceSpec, suffixes, what: str) -> list[tuple[Path, Path]]:
     """(file, root) for every entry of ``spec.paths``; an entry naming nothing stops the build."""
     files = []
     for index, entry in enumerate(spec.paths):
         found = _expand(recipe, spec, entry, suffixes)
         if not found or not any(f.exists() for f, _ in found):
-            _nothing_at(recipe, spec, f"paths[{index}]", entry, what)
+            nothing_at(recipe, spec, f"paths[{index}]", entry, what)
         files += found
     return files
-
-
-def _lineart(recipe, spec, skipped) -> list[SourceItem]:
-    """Clean line art (kind lineart) or raw images whose targets a teacher makes (kind raw):
-    either way one image file per drawing, kept in ``clean``."""
-    items = []
-    for file, root in _files(recipe, spec, IMAGE_SUFFIXES, "image files"):
-        rel = _rel_id(file, root)
-        items.append(SourceItem(id=f"{spec.name}-{rel}", kind=spec.kind, source=spec.name, clean=str(file),
-                                drawing=rel))
-    return items
-
-
-def _pairs(recipe, spec, skipped) -> list[SourceItem]:
-    pairs: list[tuple[Path, Path, str]] = []
-    if spec.csv:
-        csv_path = recipe.resolve(spec.csv)
-        if not csv_path.is_file():
-            raise RecipeError(csv_path, f"sources[{spec.name}].csv", "CSV file not found")
-        with open(csv_path, newline="") as fh:
-            for line_no, row in enumerate(csv.reader(fh), 1):
-                if not row or row[0].strip().lower() == "rough":
-                    continue  # blank line or header
-                if len(row) < 2:
-                    skipped.append(Skipped(f"{csv_path}:{line_no}", "expected two columns rough,clean"))
-                    continue
-                rough, clean = (csv_path.parent / row[0].strip(), csv_path.parent / row[1].strip())
-                pairs.append((rough, clean, key_safe(f"{line_no:06d}_{Path(row[1].strip()).stem}")))
-    else:
-        rough_dir, clean_dir = recipe.resolve(spec.rough), recipe.resolve(spec.clean)
-        for field_name, folder in (("rough", rough_dir), ("clean", clean_dir)):
-            if not folder.is_dir() or not list_images(folder):
-                _nothing_at(recipe, spec, field_name, getattr(spec, field_name), "image files")
-        clean_by_stem = {p.relative_to(clean_dir).with_suffix(""): p for p in list_images(clean_dir)} if clean_dir.is_dir() else {}
-        rough_files = list_images(rough_dir) if rough_dir.is_dir() else []
-        for rough in rough_files:
-            stem = rough.relative_to(rough_dir).with_suffix("")
-            clean = clean_by_stem.pop(stem, None)
-            if clean is None:
-                skipped.append(Skipped(str(rough), f"no clean image named {stem}.* in {clean_dir}"))
-                continue
-            pairs.append((rough, clean, key_safe(str(stem))))
-        for stem, clean in clean_by_stem.items():
-            skipped.append(Skipped(str(clean), f"no rough image named {stem}.* in {rough_dir}"))
-    return [SourceItem(id=f"{spec.name}-{key}", kind="pairs", source=spec.name, clean=str(c), rough=str(r),
-                       drawing=key) for r, c, key in pairs]
-
-
-def _strokes(recipe, spec, skipped) -> list[SourceItem]:
-    items = []
-    for file, root in _files(recipe, spec, (".npz",), ".npz stroke files"):
-        try:
-            drawings = load_stroke3(file, spec.npz_split)
-        except BadInput as exc:
-            skipped.append(Skipped(str(file), str(exc)))
-            continue
-        count = len(drawings) if spec.limit is None else min(spec.limit, len(drawings))
-        stem = _rel_id(file, root)
-        for i in range(count):
-            drawing = f"{stem}-{key_safe(spec.npz_split)}-{i:06d}"
-            items.append(SourceItem(
-                id=f"{spec.name}-{drawing}", kind="strokes", source=spec.name, npz=str(file),
-                npz_split=spec.npz_split, npz_index=i, width=spec.size, height=spec.size, drawing=drawing))
-    return items
-
-
-def _procedural(recipe, spec, skipped) -> list[SourceItem]:
-    """Drawings generated by sketchdata.lineart: no files, any amount. Drawing i depends only
-    on (recipe seed, i, size), so two procedural sources make copies of the same drawings
-    (like two sources over one folder), and another recipe seed gives drawings never seen."""
-    family = "procedural" if spec.style == "shapes" else f"procedural-{spec.style}"
-    return [SourceItem(id=f"{spec.name}-{i:06d}", kind="procedural", source=spec.name, npz_index=i,
-                       width=spec.size, height=spec.size, drawing=f"{family}{spec.size}-{i:06d}")
-            for i in range(spec.count)]
-
-
-def _svg(recipe, spec, skipped) -> list[SourceItem]:
-    """SVG line art: one drawing per file, rendered on a ``size`` canvas (nothing parsed here)."""
-    items = []
-    for file, root in _files(recipe, spec, (".svg",), ".svg files"):
-        rel = _rel_id(file, root)
-        items.append(SourceItem(id=f"{spec.name}-{rel}", kind="svg", source=spec.name, clean=str(file),
-                                width=spec.size, height=spec.size, drawing=rel))
-    return items
 
 
 def split_of(drawing: str, seed: int) -> float:
@@ -189,9 +103,10 @@ def collect_sources(recipe: Recipe) -> tuple[list[SourceItem], list[Skipped]]:
     """All source drawings of a recipe, sized and split, sorted by id; plus what was skipped."""
     skipped: list[Skipped] = []
     items: list[SourceItem] = []
+    from .source_kinds import get_kind
+
     for spec in recipe.sources:
-        items += {"lineart": _lineart, "raw": _lineart, "pairs": _pairs, "strokes": _strokes, "svg": _svg,
-                  "procedural": _procedural}[spec.kind](recipe, spec, skipped)
+        items += get_kind(spec.kind).collect(recipe, spec, skipped)
     seen: set[str] = set()
     sized: list[SourceItem] = []
     for item in sorted(items, key=lambda it: it.id):
@@ -199,10 +114,10 @@ def collect_sources(recipe: Recipe) -> tuple[list[SourceItem], list[Skipped]]:
             skipped.append(Skipped(item.clean or item.npz or item.id, f"duplicate source id {item.id}"))
             continue
         seen.add(item.id)
-        if item.kind not in ("strokes", "svg", "procedural"):
+        if get_kind(item.kind).image_files:
             try:
                 w, h = read_size(item.rough or item.clean, recipe.preprocess.max_pixels)
-                if item.kind == "pairs":
+                if item.rough is not None:  # a pair: the clean image must match the rough one
                     cw, ch = read_size(item.clean, recipe.preprocess.max_pixels)
                     if (cw, ch) != (w, h):
                         raise BadInput(f"rough is {w}x{h} but clean {item.clean} is {cw}x{ch}; pairs must align")
