@@ -84,6 +84,11 @@ def plan_fingerprint(recipe: Recipe, items: list[SourceItem]) -> str:
     data.pop("base_dir")
     data.pop("file", None)
     data["output"].pop("dir")
+    # fields added after datasets existed are left out at their default, so an unchanged recipe
+    # keeps its fingerprint (and an interrupted build its resume) across toolkit versions
+    for source in data["sources"]:
+        if source.get("unpaired") is None:
+            source.pop("unpaired", None)
     payload = json.dumps({"recipe": data, "items": [(it.id, it.split, it.width, it.height) for it in items]},
                          sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
