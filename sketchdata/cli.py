@@ -68,6 +68,20 @@ def init(directory: Path = typer.Argument(..., help="Folder for the starter proj
 
 
 @app.command()
+def schema(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of printing.")):
+    """The JSON Schema of recipe files, for editors that check and complete YAML."""
+    from .files import atomic_write_bytes
+    from .recipe import recipe_schema
+
+    text = json.dumps(recipe_schema(), indent=1) + "\n"
+    if out is None:
+        print(text, end="")
+    else:
+        atomic_write_bytes(out, text.encode())
+        console.print(f"wrote {out}")
+
+
+@app.command()
 def preview(
     dataset: Optional[Path] = typer.Argument(None, help="Dataset folder (not needed with --effects)."),
     out: Path = typer.Option(Path("preview.png"), "--out", "-o", help="PNG to write."),

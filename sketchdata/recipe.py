@@ -1,31 +1,29 @@
-"""Recipes: the YAML description of a dataset, validated completely when loaded.
+"""Recipes: the YAML description of a dataset, as pydantic models, validated completely when loaded.
 
 A bad recipe fails before any work, with the file, the field path and the offending value in
-the message. Relative paths inside a recipe are resolved against the recipe's own folder, so
-a recipe works from any current directory. See README "Recipes" for every field.
+the message (``my.yaml: patches.size: must be a multiple of 8 ..., got 100``). Each default is
+declared once, on its model's field; ``sketchdata schema`` writes the JSON Schema of these
+models so editors can check and complete recipe YAML. Relative paths inside a recipe are
+resolved against the recipe's own folder, so a recipe works from any current directory. See
+README "Recipes" for every field.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union
 
 import yaml
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
+from pydantic.json_schema import SkipJsonSchema
 
 from .binarize import BINARIZE_METHODS
 from .effects import DEFAULT_EFFECTS, EFFECTS
 
 SVG_WIDTHS = ("file", "recipe")
-UNPAIRED_ROLES = ("rough", "line")
-
-
-def _kind(name: str):
-    from .source_kinds import get_kind  # the registry imports this module's types
-
-    return get_kind(name)
 PROCEDURAL_STYLES = ("shapes", "figure")
+UNPAIRED_ROLES = ("rough", "line")
 
 
 class RecipeError(ValueError):
@@ -36,46 +34,162 @@ class RecipeError(ValueError):
         super().__init__(f"{file}: {field_path}: {message}")
 
 
-@dataclass(frozen=True)
-class BinarizeSpec:
-    method: str = "none"
-    threshold: float = 70.0  # 0-255 scale, for "global"
-    window: int = 25  # for "sauvola" / "adaptive"
-    k: float = 0.2
+class FieldProblem(ValueError):
+    """Raised inside a validator for a problem at a sub-field (``field``, relative to the model)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
-@dataclass(frozen=True)
-class SourceSpec:
-    kind: str
-    name: str
-    paths: tuple[str, ...] = ()  # lineart / strokes / raw: files, folders, globs, .txt lists
-    rough: str | None = None  # pairs: folder of rough images, matched to `clean` by file stem
-    clean: str | None = None
-    csv: str | None = None  # pairs: CSV with columns rough,clean (the authors' trainer format)
-    npz_split: str = "train"  # strokes: which array of the .npz
-    size: int = 512  # strokes / procedural: canvas side
-    count: int = 0  # procedural: how many drawings to generate
-    style: str = "shapes"  # procedural: "shapes" (abstract compositions) or "figure" (character sketches)
-    line_width: tuple[float, float] = (1.5, 3.0)  # strokes and procedural figures: pen width range in pixels
-    limit: int | None = None  # strokes: at most this many drawings per file
-    redraw: bool = True  # strokes / svg: make the rough input by redrawing the strokes themselves
-    widths: str = "file"  # svg: stroke widths from the file (scaled to the canvas) or from line_width
-    # effects on the input: None = the recipe's list for lineart/strokes, none for pairs/raw;
+def _kind(name: str):
+    from .source_kinds import get_kind  # the registry imports this module's types
+
+    return get_kind(name)
+
+
+def Choice(options):  # noqa: N802  (a type)
+    """A string from ``options`` (listed as an enum in the schema)."""
+    def check(value):
+        if value not in options:
+            raise ValueError(f"must be one of {', '.join(options)}, got {value!r}")
+        return value
+    return Annotated[str, Field(json_schema_extra={"enum": list(options)}), AfterValidator(check)]
+
+
+def _pair(value: Any) -> Any:
+    """A number means [number, number]."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [value, value]
+    return value
+
+
+def _ordered(value: tuple[float, float]) -> tuple[float, float]:
+    if value[0] > value[1]:
+        raise ValueError(f"low > high in {list(value)!r}")
+    return value
+
+
+def Range(lo: float, hi: float):  # noqa: N802  (a type)
+    """A number or [low, high] with lo <= low <= high <= hi."""
+    bounded = Num(lo, hi)
+    return Annotated[tuple[bounded, bounded], BeforeValidator(_pair), AfterValidator(_ordered)]
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    return value
+
+
+def Num(ge: float | None = None, le: float | None = None, gt: float | None = None, whole: bool = False):  # noqa: N802
+    """A number (never a boolean) within bounds; ``whole``: an integer."""
+    return Annotated[int if whole else float, Field(ge=ge, le=le, gt=gt), BeforeValidator(_not_bool)]
+
+
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, validate_default=False)
+
+
+class BinarizeSpec(_Model):
+    """Binarisation of an image: the method and its parameters."""
+
+    method: Choice(BINARIZE_METHODS) = "none"
+    threshold: Num(ge=0, le=255) = 70.0  # 0-255 scale, for "global"
+    window: Num(ge=3, le=1001, whole=True) = 25  # for "sauvola" / "adaptive"
+    k: Num(ge=0, le=1) = 0.2
+
+
+class EffectSpec(_Model):
+    """One effect of the synthesis: applied with probability ``p`` at a strength drawn from
+    [low, high]; the effects pipeline gets it as a plain dict (``plain``)."""
+
+    name: Choice(tuple(EFFECTS))
+    p: Num(ge=0, le=1) = 1.0
+    strength: Range(0, 1) = (0.3, 0.7)
+
+    def plain(self) -> dict:
+        return {"name": self.name, "p": float(self.p), "strength": [float(v) for v in self.strength]}
+
+
+def _source_paths(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _kind_enum(schema: dict, cls) -> None:
+    from .source_kinds import KINDS
+
+    schema["properties"]["kind"]["enum"] = list(KINDS)
+
+
+class SourceSpec(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_kind_enum)
+
+    kind: str  # a registered source kind (sketchdata.source_kinds)
+    name: str = ""  # default: KIND + its index
+    paths: Annotated[tuple[str, ...], BeforeValidator(_source_paths)] = ()  # files, folders, globs, .txt lists
+    rough: Text | None = None  # pairs: folder of rough images, matched to `clean` by file stem
+    clean: Text | None = None
+    csv: Text | None = None  # pairs: CSV with columns rough,clean (the authors' trainer format)
+    npz_split: Text = "train"  # strokes: which array of the .npz
+    size: Num(ge=16, le=8192, whole=True) = 512  # strokes / svg / procedural: canvas side
+    count: Num(ge=0, whole=True) = 0  # procedural: how many drawings to generate
+    style: Choice(PROCEDURAL_STYLES) = "shapes"  # procedural: "shapes" or "figure"
+    line_width: Range(0.1, 64) = (1.5, 3.0)  # strokes and procedural figures: pen width range in pixels
+    limit: Num(ge=1, whole=True) | None = None  # strokes: at most this many drawings per file
+    redraw: bool = True  # strokes / svg / figures: the rough input is redrawn from the drawing's strokes
+    widths: Choice(SVG_WIDTHS) = "file"  # svg: widths from the file, or from line_width
+    # effects on the input: None = the recipe's list for kinds whose effects apply by default;
     # true/false = the recipe's list or none; a list = this source's own effects
-    effects: bool | tuple[dict, ...] | None = None
-    teacher: bool | None = None  # make the target with the recipe's teacher (default: raw yes, others no)
-    # "rough": images are rough sketches with no clean version (a user's scans); "line": clean
-    # line drawings with no rough version. Both build into their own shard sets, untouched by
+    effects: Union[bool, tuple[EffectSpec, ...], None] = None
+    teacher: bool | None = None  # make the target with the recipe's teacher (default: by kind, raw yes)
+    # "rough": rough sketches with no clean version (a user's scans); "line": clean line
+    # drawings with no rough version. Both build into their own shard sets, untouched by
     # effects and teachers, for adversarial training (sketchtrain fit --adversarial)
-    unpaired: str | None = None
+    unpaired: Choice(UNPAIRED_ROLES) | None = None
 
-    def effect_specs(self, recipe_effects: tuple[dict, ...]) -> tuple[dict, ...]:
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, kind: str) -> str:
+        from .source_kinds import KINDS
+
+        if kind not in KINDS:
+            raise ValueError(f"must be one of {', '.join(KINDS)}, got {kind!r}")
+        return kind
+
+    @field_validator("name")
+    @classmethod
+    def _key_safe(cls, name: str) -> str:
+        if name and not name.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(f"use letters, digits, - and _ only, got {name!r}")
+        return name
+
+    @model_validator(mode="after")
+    def _kind_fields(self):
+        kind = _kind(self.kind)
+        if kind.check:
+            kind.check(_KindChecker(), {**self.model_dump(), "kind": self.kind}, "")
+        if self.unpaired and self.unpaired not in kind.unpaired:
+            from .source_kinds import KINDS
+
+            able = [name for name, k in KINDS.items() if self.unpaired in k.unpaired]
+            raise FieldProblem("unpaired", f"unpaired {self.unpaired} sources are of kind {' or '.join(able)}, "
+                                           f"not {self.kind}")
+        return self
+
+    def effect_specs(self, recipe_effects: tuple) -> tuple[dict, ...]:
+        """The effects this source's inputs get, as plain ``{name, p, strength}`` dicts."""
         if self.unpaired:
             return ()
         if isinstance(self.effects, tuple):
-            return self.effects
-        on = self.effects if self.effects is not None else _kind(self.kind).effects_by_default
-        return recipe_effects if on else ()
+            chosen = self.effects
+        else:
+            on = self.effects if self.effects is not None else _kind(self.kind).effects_by_default
+            chosen = recipe_effects if on else ()
+        return tuple(e.plain() if isinstance(e, EffectSpec) else dict(e) for e in chosen)
 
     @property
     def uses_teacher(self) -> bool:
@@ -88,304 +202,247 @@ class SourceSpec:
         """The shard set of an unpaired source (None: paired, split into train / validation)."""
         return {"rough": "unpaired_rough", "line": "unpaired_line"}.get(self.unpaired or "")
 
-
-@dataclass(frozen=True)
-class Preprocess:
-    input_binarize: BinarizeSpec = BinarizeSpec()
-    target_binarize: BinarizeSpec = BinarizeSpec()
-    target_cleanup: bool = True
-    cleanup_at_load: float = 0.9
-    cleanup_after_augment: float = 0.6
-    max_pixels: int = 120_000_000
+    def plain(self) -> dict:
+        data = self.model_dump()
+        if isinstance(self.effects, tuple):
+            data["effects"] = tuple(e.plain() for e in self.effects)
+        return data
 
 
-@dataclass(frozen=True)
-class Geometry:
-    scales: tuple[float, ...] = (1.0,)  # downscale factors (authors: 1.5, 1.75, ..., 3.5)
-    rotation: float = 0.0  # max |angle| in degrees (authors: 180)
+class _KindChecker:
+    """What a source kind's ``check`` calls: ``fail(path, message)`` at a field of the source."""
+
+    def fail(self, path: str, message: str):
+        raise FieldProblem(path.lstrip("."), message)
+
+
+def _binarize_spec(value):
+    return BinarizeSpec(method=value) if isinstance(value, str) else value
+
+
+# a method name, or a mapping with the method's parameters
+Binarize = Annotated[Union[BinarizeSpec, Choice(BINARIZE_METHODS)], AfterValidator(_binarize_spec)]
+
+
+class CleanupSpec(_Model):
+    at_load: Num(ge=0, le=1) = 0.9
+    after_augment: Num(ge=0, le=1) = 0.6
+
+
+class Preprocess(_Model):
+    input_binarize: Binarize = BinarizeSpec()
+    target_binarize: Binarize = BinarizeSpec()
+    # the authors' clean-up of targets (pixels below a level become black): true/false, or the
+    # two levels (on loading, after patch interpolation)
+    target_cleanup: Union[bool, CleanupSpec] = True
+    max_pixels: Num(ge=1, whole=True) = 120_000_000
+
+    @property
+    def cleanup_levels(self) -> CleanupSpec:
+        return self.target_cleanup if isinstance(self.target_cleanup, CleanupSpec) else CleanupSpec()
+
+    @property
+    def cleanup_at_load(self) -> float:
+        return self.cleanup_levels.at_load
+
+    @property
+    def cleanup_after_augment(self) -> float:
+        return self.cleanup_levels.after_augment
+
+    def plain(self) -> dict:
+        return {"input_binarize": self.input_binarize.model_dump(), "target_binarize": self.target_binarize.model_dump(),
+                "target_cleanup": self.target_cleanup is not False, "cleanup_at_load": self.cleanup_at_load,
+                "cleanup_after_augment": self.cleanup_after_augment, "max_pixels": self.max_pixels}
+
+
+class Geometry(_Model):
+    scales: Annotated[tuple[Num(ge=0.05, le=64), ...], Field(min_length=1)] = (1.0,)  # downscale factors (authors: 1.5, 1.75, ..., 3.5)
+    rotation: Num(ge=0, le=180) = 0.0  # max |angle| in degrees (authors: 180)
     hflip: bool = False
     vflip: bool = False
 
 
-@dataclass(frozen=True)
-class Patches:
-    mode: str = "patches"  # or "whole": whole images padded to a multiple of 8 (seed case 5)
-    size: int = 424
-    per_image: int | None = None
-    per_megapixel: float | None = 8.0  # patches in proportion to image area (authors' sampling)
-    reject_blank: float = 0.99  # reject a patch whose target mean is >= this
-    max_tries: int = 20
+class Patches(_Model):
+    mode: Choice(("patches", "whole")) = "patches"  # whole: images padded to a multiple of 8
+    size: Num(ge=16, le=4096, whole=True) = 424
+    per_image: Num(ge=1, whole=True) | None = None
+    per_megapixel: Num(gt=0) | None = None  # default 8 when per_image is not given
+    reject_blank: Num(ge=0, le=1) = 0.99  # reject a patch whose target mean is >= this
+    max_tries: Num(ge=1, whole=True) = 20
+
+    @model_validator(mode="after")
+    def _one_count(self):
+        if self.per_image is not None and self.per_megapixel is not None:
+            raise ValueError("give either per_image or per_megapixel, not both")
+        if self.per_image is None and self.per_megapixel is None:
+            object.__setattr__(self, "per_megapixel", 8.0)  # the authors' sampling: patches by area
+        if self.mode == "patches" and self.size % 8:
+            raise FieldProblem("size", f"must be a multiple of 8 (the network downsamples by 8), got {self.size}")
+        return self
 
 
-@dataclass(frozen=True)
-class Teacher:
+class Teacher(_Model):
     """A model that makes targets (the seed used the authors' model this way)."""
 
-    model: str
-    constants: str | None = None  # released weights' normalisation: gan, mse, pencil1, pencil2, "MEAN,STD"
-    scale: float = 1.0
-    device: str = "auto"
-    input: str = "binarized"  # what the teacher sees: the preprocessed input ("binarized") or the "raw" image
+    model: Text
+    constants: Annotated[str, BeforeValidator(lambda v: v if v is None else str(v))] | None = None  # gan, mse, pencil1, pencil2, "MEAN,STD"
+    scale: Num(ge=0.05, le=4) = 1.0
+    device: Choice(("auto", "cpu", "cuda")) = "auto"
+    input: Choice(("binarized", "raw")) = "binarized"  # what the teacher sees
 
 
-@dataclass(frozen=True)
-class Output:
-    dir: str = "datasets/out"
-    shard_samples: int = 500
+class Splits(_Model):
+    validation: Num(ge=0, le=0.9) = 0.1  # share of drawings (never patches)
 
 
-@dataclass(frozen=True)
-class Recipe:
-    name: str
-    sources: tuple[SourceSpec, ...]
-    seed: int = 0
+class Output(_Model):
+    dir: Text | None = None  # default: datasets/RECIPE-FILE-STEM
+    shard_samples: Num(ge=1, whole=True) = 500
+
+
+class Recipe(_Model):
+    name: Text | None = None  # default: the recipe file's stem
+    seed: Num(ge=0, whole=True) = 0
+    sources: Annotated[tuple[SourceSpec, ...], Field(min_length=1)]
     preprocess: Preprocess = Preprocess()
     geometry: Geometry = Geometry()
     patches: Patches = Patches()
-    effects: tuple[dict, ...] = tuple(DEFAULT_EFFECTS)
-    validation: float = 0.1
+    effects: tuple[EffectSpec, ...] = tuple(EffectSpec(**e) for e in DEFAULT_EFFECTS)
+    splits: Splits = Splits()
     output: Output = Output()
     teacher: Teacher | None = None
-    base_dir: str = "."  # folder the relative paths are resolved against
-    file: str = "<recipe>"  # where the recipe came from, for error messages
+    # where the recipe came from (set by the loader, not written in YAML)
+    base_dir: SkipJsonSchema[str] = Field(".", exclude=True)
+    file: SkipJsonSchema[str] = Field("<recipe>", exclude=True)
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _named(cls, sources):
+        """Each source gets a default name (its kind and index)."""
+        if isinstance(sources, list):
+            return [{**s, "name": s.get("name") or f"{s.get('kind')}{i}"} if isinstance(s, dict) else s
+                    for i, s in enumerate(sources)]
+        return sources
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        names = [s.name for s in self.sources]
+        if len(set(names)) != len(names):
+            raise FieldProblem("sources", f"source names must be unique, got {names}")
+        for i, spec in enumerate(self.sources):
+            if spec.uses_teacher and self.teacher is None:
+                raise FieldProblem(f"sources[{i}]", f"source {spec.name!r} makes its targets with a teacher: add a "
+                                                    "top-level `teacher: {model: PATH}` (e.g. the authors' model_gan.pth)")
+            if _kind(spec.kind).teacher_by_default and not spec.uses_teacher:
+                raise FieldProblem(f"sources[{i}].teacher", f"a {spec.kind} source has no target without the teacher")
+        return self
+
+    @property
+    def validation(self) -> float:
+        return self.splits.validation
 
     def resolve(self, path: str) -> Path:
         p = Path(path).expanduser()
         return p if p.is_absolute() else Path(self.base_dir) / p
 
     def to_dict(self) -> dict:
-        """The resolved recipe as plain data (stored in the dataset manifest)."""
-        return dataclasses.asdict(self)
+        """The resolved recipe as plain data (stored in the dataset manifest; its fingerprint)."""
+        return {"name": self.name, "sources": tuple(s.plain() for s in self.sources), "seed": self.seed,
+                "preprocess": self.preprocess.plain(), "geometry": self.geometry.model_dump(),
+                "patches": self.patches.model_dump(), "effects": tuple(e.plain() for e in self.effects),
+                "validation": self.validation, "output": self.output.model_dump(),
+                "teacher": None if self.teacher is None else self.teacher.model_dump(),
+                "base_dir": self.base_dir, "file": self.file}
 
 
-# ---------------------------------------------------------------------------- validation
-class _Checker:
-    def __init__(self, file: str | Path):
-        self.file = file
-
-    def fail(self, path: str, message: str):
-        raise RecipeError(self.file, path, message)
-
-    def mapping(self, value: Any, path: str, allowed: set[str]) -> dict:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.fail(path, f"expected a mapping, got {type(value).__name__} {value!r}")
-        unknown = sorted(set(value) - allowed)
-        if unknown:
-            self.fail(f"{path}.{unknown[0]}" if path else unknown[0],
-                      f"unknown field (allowed: {', '.join(sorted(allowed))})")
-        return value
-
-    def number(self, value, path, lo=None, hi=None, integer=False, lo_open=False):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.fail(path, f"expected a number, got {value!r}")
-        if integer and int(value) != value:
-            self.fail(path, f"expected a whole number, got {value!r}")
-        if lo is not None and (value <= lo if lo_open else value < lo):
-            self.fail(path, f"must be {'>' if lo_open else '>='} {lo}, got {value!r}")
-        if hi is not None and value > hi:
-            self.fail(path, f"must be <= {hi}, got {value!r}")
-        return int(value) if integer else float(value)
-
-    def boolean(self, value, path):
-        if not isinstance(value, bool):
-            self.fail(path, f"expected true or false, got {value!r}")
-        return value
-
-    def choice(self, value, path, options):
-        if value not in options:
-            self.fail(path, f"must be one of {', '.join(options)}, got {value!r}")
-        return value
-
-    def text(self, value, path):
-        if not isinstance(value, str) or not value:
-            self.fail(path, f"expected a non-empty string, got {value!r}")
-        return value
-
-    def range2(self, value, path, lo, hi):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = [value, value]
-        if not isinstance(value, (list, tuple)) or len(value) != 2:
-            self.fail(path, f"expected a number or [low, high], got {value!r}")
-        a, b = (self.number(v, path, lo, hi) for v in value)
-        if a > b:
-            self.fail(path, f"low > high in {value!r}")
-        return (a, b)
+def _field_path(loc: tuple) -> str:
+    """("sources", 0, "kind") -> "sources[0].kind"."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not str(part).startswith(("function-", "tagged-union", "bool", "tuple[", "CleanupSpec", "EffectSpec")):
+            text += f".{part}" if text else str(part)
+    return text
 
 
-def _binarize(c: _Checker, raw, path) -> BinarizeSpec:
-    if isinstance(raw, str):
-        raw = {"method": raw}
-    raw = c.mapping(raw, path, {"method", "threshold", "window", "k"})
-    return BinarizeSpec(
-        method=c.choice(raw.get("method", "none"), f"{path}.method", BINARIZE_METHODS),
-        threshold=c.number(raw.get("threshold", 70), f"{path}.threshold", 0, 255),
-        window=c.number(raw.get("window", 25), f"{path}.window", 3, 1001, integer=True),
-        k=c.number(raw.get("k", 0.2), f"{path}.k", 0, 1),
-    )
+def _message(error: dict, loc: tuple) -> tuple[str, str]:
+    """(field path, message) of one pydantic error, in the recipe's words."""
+    path = _field_path(loc)
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldProblem):
+        return ".".join(p for p in (path, cause.field) if p).replace(".[", "["), str(cause)
+    if cause is not None:
+        return path, str(cause)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return path, "unknown field"
+    if kind == "missing":
+        return path, "required field is missing"
+    value = error.get("input")
+    return path, f"{error['msg'][0].lower()}{error['msg'][1:]}, got {value!r}"
 
 
-def _source(c: _Checker, raw, path, index) -> SourceSpec:
-    raw = c.mapping(raw, path, {f.name for f in dataclasses.fields(SourceSpec)})
-    from .source_kinds import KINDS
-
-    kind = c.choice(raw.get("kind"), f"{path}.kind", tuple(KINDS))
-    name = raw.get("name", f"{kind}{index}")
-    if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
-        c.fail(f"{path}.name", f"use letters, digits, - and _ only, got {name!r}")
-    paths = raw.get("paths", [])
-    if isinstance(paths, str):
-        paths = [paths]
-    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
-        c.fail(f"{path}.paths", f"expected a path or a list of paths, got {paths!r}")
-    if KINDS[kind].check:
-        KINDS[kind].check(c, {**raw, "kind": kind, "paths": paths}, path)
-    limit = raw.get("limit")
-    unpaired = raw.get("unpaired")
-    if unpaired is not None:
-        unpaired = c.choice(unpaired, f"{path}.unpaired", UNPAIRED_ROLES)
-        if unpaired not in KINDS[kind].unpaired:
-            able = [name for name, k in KINDS.items() if unpaired in k.unpaired]
-            c.fail(f"{path}.unpaired", f"unpaired {unpaired} sources are of kind {' or '.join(able)}, not {kind}")
-    return SourceSpec(
-        unpaired=unpaired,
-        kind=kind,
-        name=name,
-        paths=tuple(paths),
-        rough=raw.get("rough") and c.text(raw["rough"], f"{path}.rough"),
-        clean=raw.get("clean") and c.text(raw["clean"], f"{path}.clean"),
-        csv=raw.get("csv") and c.text(raw["csv"], f"{path}.csv"),
-        npz_split=c.text(raw.get("npz_split", "train"), f"{path}.npz_split"),
-        size=c.number(raw.get("size", 512), f"{path}.size", 16, 8192, integer=True),
-        line_width=c.range2(raw.get("line_width", [1.5, 3.0]), f"{path}.line_width", 0.1, 64),
-        limit=None if limit is None else c.number(limit, f"{path}.limit", 1, integer=True),
-        count=int(raw.get("count", 0)),
-        style=c.choice(raw.get("style", "shapes"), f"{path}.style", PROCEDURAL_STYLES),
-        redraw=c.boolean(raw.get("redraw", True), f"{path}.redraw"),
-        widths=c.choice(raw.get("widths", "file"), f"{path}.widths", SVG_WIDTHS),
-        effects=(None if raw.get("effects") is None else
-                 _effects(c, raw["effects"], f"{path}.effects") if isinstance(raw["effects"], list) else
-                 c.boolean(raw["effects"], f"{path}.effects")),
-        teacher=None if raw.get("teacher") is None else c.boolean(raw["teacher"], f"{path}.teacher"),
-    )
-
-
-def _effects(c: _Checker, raw, path) -> tuple[dict, ...]:
-    if raw is None:
-        return tuple(DEFAULT_EFFECTS)
-    if not isinstance(raw, list):
-        c.fail(path, f"expected a list of effects, got {raw!r}")
-    out = []
-    for i, item in enumerate(raw):
-        p = f"{path}[{i}]"
-        item = c.mapping(item, p, {"name", "p", "strength"})
-        name = c.choice(item.get("name"), f"{p}.name", tuple(EFFECTS))
-        out.append({
-            "name": name,
-            "p": c.number(item.get("p", 1.0), f"{p}.p", 0, 1),
-            "strength": list(c.range2(item.get("strength", [0.3, 0.7]), f"{p}.strength", 0, 1)),
-        })
-    return tuple(out)
+def _first_error(exc: ValidationError) -> tuple[str, str]:
+    """The most telling error: a union's several branch errors are reported as one."""
+    errors = exc.errors()
+    # the deepest location is the branch of a union that matched the value's shape (a mapping
+    # for target_cleanup names at_load, not "expected a boolean"); ours say the most
+    ours = lambda e: isinstance((e.get("ctx") or {}).get("error"), ValueError)  # noqa: E731
+    best = max(errors, key=lambda e: (len(_field_path(e["loc"])), ours(e)))
+    return _message(best, best["loc"])
 
 
 def parse_recipe(raw: Any, file: str | Path = "<recipe>", base_dir: str | Path | None = None) -> Recipe:
     """Validate a recipe given as plain data (from YAML) and return a Recipe."""
-    c = _Checker(file)
-    top = c.mapping(raw, "", {"name", "seed", "sources", "preprocess", "geometry", "patches",
-                              "effects", "splits", "output", "teacher"})
-    sources = top.get("sources")
-    if not isinstance(sources, list) or not sources:
-        c.fail("sources", "expected a non-empty list of sources")
-    specs = tuple(_source(c, s, f"sources[{i}]", i) for i, s in enumerate(sources))
-    names = [s.name for s in specs]
-    if len(set(names)) != len(names):
-        c.fail("sources", f"source names must be unique, got {names}")
+    if not isinstance(raw, dict):
+        raise RecipeError(file, "(top)", f"expected a mapping of recipe fields, got {type(raw).__name__}")
+    if not isinstance(raw.get("sources"), list) or not raw["sources"]:
+        raise RecipeError(file, "sources", "expected a non-empty list of sources")
+    stem = Path(str(file)).stem
+    data = {**raw, "name": raw.get("name", stem),
+            "output": {"dir": f"datasets/{stem}", **(raw.get("output") or {})},
+            "base_dir": str(Path(base_dir) if base_dir is not None else Path(str(file)).resolve().parent),
+            "file": str(file)}
+    try:
+        return Recipe.model_validate(data)
+    except ValidationError as exc:
+        field, message = _first_error(exc)
+        if message == "unknown field":
+            message = f"unknown field (allowed: {', '.join(_allowed_fields(field))})"
+        raise RecipeError(file, field, message) from None
 
-    pre = c.mapping(top.get("preprocess"), "preprocess",
-                    {"input_binarize", "target_binarize", "target_cleanup", "max_pixels"})
-    cleanup = pre.get("target_cleanup", True)
-    if isinstance(cleanup, dict):
-        cleanup = c.mapping(cleanup, "preprocess.target_cleanup", {"at_load", "after_augment"})
-        at_load = c.number(cleanup.get("at_load", 0.9), "preprocess.target_cleanup.at_load", 0, 1)
-        after = c.number(cleanup.get("after_augment", 0.6), "preprocess.target_cleanup.after_augment", 0, 1)
-        cleanup = True
-    else:
-        cleanup, at_load, after = c.boolean(cleanup, "preprocess.target_cleanup"), 0.9, 0.6
-    preprocess = Preprocess(
-        input_binarize=_binarize(c, pre.get("input_binarize"), "preprocess.input_binarize"),
-        target_binarize=_binarize(c, pre.get("target_binarize"), "preprocess.target_binarize"),
-        target_cleanup=cleanup, cleanup_at_load=at_load, cleanup_after_augment=after,
-        max_pixels=c.number(pre.get("max_pixels", 120_000_000), "preprocess.max_pixels", 1, integer=True),
-    )
 
-    geo = c.mapping(top.get("geometry"), "geometry", {"scales", "rotation", "hflip", "vflip"})
-    scales = geo.get("scales", [1.0])
-    if not isinstance(scales, list) or not scales:
-        c.fail("geometry.scales", f"expected a non-empty list of downscale factors, got {scales!r}")
-    geometry = Geometry(
-        scales=tuple(c.number(s, f"geometry.scales[{i}]", 0.05, 64) for i, s in enumerate(scales)),
-        rotation=c.number(geo.get("rotation", 0), "geometry.rotation", 0, 180),
-        hflip=c.boolean(geo.get("hflip", False), "geometry.hflip"),
-        vflip=c.boolean(geo.get("vflip", False), "geometry.vflip"),
-    )
+def _allowed_fields(field: str) -> list[str]:
+    """The field names allowed beside an unknown ``field`` (for the error message)."""
+    model: type[BaseModel] = Recipe
+    parts = [p for p in field.replace("[", ".[").split(".") if p and not p.startswith("[")][:-1]
+    for part in parts:
+        annotation = model.model_fields[part].annotation
+        found = _model_in(annotation)
+        if found is None:
+            break
+        model = found
+    hidden = {"base_dir", "file"}
+    return sorted(name for name in model.model_fields if name not in hidden)
 
-    pat = c.mapping(top.get("patches"), "patches",
-                    {"mode", "size", "per_image", "per_megapixel", "reject_blank", "max_tries"})
-    mode = c.choice(pat.get("mode", "patches"), "patches.mode", ("patches", "whole"))
-    per_image = pat.get("per_image")
-    per_mp = pat.get("per_megapixel")
-    if per_image is not None and per_mp is not None:
-        c.fail("patches", "give either per_image or per_megapixel, not both")
-    if per_image is None and per_mp is None:
-        per_mp = 8.0
-    patches = Patches(
-        mode=mode,
-        size=c.number(pat.get("size", 424), "patches.size", 16, 4096, integer=True),
-        per_image=None if per_image is None else c.number(per_image, "patches.per_image", 1, integer=True),
-        per_megapixel=None if per_mp is None else c.number(per_mp, "patches.per_megapixel", 0, lo_open=True),
-        reject_blank=c.number(pat.get("reject_blank", 0.99), "patches.reject_blank", 0, 1),
-        max_tries=c.number(pat.get("max_tries", 20), "patches.max_tries", 1, integer=True),
-    )
-    if mode == "patches" and patches.size % 8:
-        c.fail("patches.size", f"must be a multiple of 8 (the network downsamples by 8), got {patches.size}")
 
-    splits = c.mapping(top.get("splits"), "splits", {"validation"})
-    out = c.mapping(top.get("output"), "output", {"dir", "shard_samples"})
-    teacher = None
-    if top.get("teacher") is not None:
-        t = c.mapping(top["teacher"], "teacher", {"model", "constants", "scale", "device", "input"})
-        teacher = Teacher(
-            model=c.text(t.get("model"), "teacher.model"),
-            constants=None if t.get("constants") is None else c.text(str(t["constants"]), "teacher.constants"),
-            scale=c.number(t.get("scale", 1.0), "teacher.scale", 0.05, 4),
-            device=c.choice(t.get("device", "auto"), "teacher.device", ("auto", "cpu", "cuda")),
-            input=c.choice(t.get("input", "binarized"), "teacher.input", ("binarized", "raw")),
-        )
-    for i, spec in enumerate(specs):
-        if spec.uses_teacher and teacher is None:
-            c.fail(f"sources[{i}]", f"source {spec.name!r} makes its targets with a teacher: add a top-level "
-                                    "`teacher: {model: PATH}` (e.g. the authors' model_gan.pth)")
-        if _kind(spec.kind).teacher_by_default and not spec.uses_teacher:
-            c.fail(f"sources[{i}].teacher", f"a {spec.kind} source has no target without the teacher")
-    seed = top.get("seed", 0)
-    return Recipe(
-        name=c.text(top.get("name", Path(str(file)).stem), "name"),
-        sources=specs,
-        seed=c.number(seed, "seed", 0, integer=True),
-        preprocess=preprocess,
-        geometry=geometry,
-        patches=patches,
-        effects=_effects(c, top.get("effects"), "effects"),
-        validation=c.number(splits.get("validation", 0.1), "splits.validation", 0, 0.9),
-        output=Output(
-            dir=c.text(out.get("dir", f"datasets/{Path(str(file)).stem}"), "output.dir"),
-            shard_samples=c.number(out.get("shard_samples", 500), "output.shard_samples", 1, integer=True),
-        ),
-        teacher=teacher,
-        base_dir=str(Path(base_dir) if base_dir is not None else Path(str(file)).resolve().parent),
-        file=str(file),
-    )
+def _model_in(annotation) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def recipe_schema() -> dict:
+    """The JSON Schema of recipe files (``sketchdata schema``)."""
+    schema = Recipe.model_json_schema(mode="validation")
+    schema["title"] = "sketchdata recipe"
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
 
 
 def load_recipe(path: str | Path) -> Recipe:
