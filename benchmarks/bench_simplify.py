@@ -24,7 +24,8 @@ import torch
 from sketchdata.lineart import procedural_line_art
 from sketchtrain.inference import Simplifier, load_model
 from sketchtrain.metrics import score
-from sketchtrain.model import SimplifyNet, fold_batchnorm, forward_flops, model_config
+from sketchtrain.architectures import model_config
+from sketchtrain.model import SimplifyNet, fold_batchnorm, forward_flops
 
 
 def matmul_rate() -> float:

@@ -1,6 +1,6 @@
 """Benchmark: training throughput of a width variant on this machine.
 
-    .venv/bin/python benchmarks/bench_train.py [DATASET] [--variant quarter] [--batch 8] [--steps 6]
+    .venv/bin/python benchmarks/bench_train.py [DATASET] [--arch fcn|unet] [--variant quarter] [--batch 8] [--steps 6]
 
 DATASET defaults to datasets/quickstart (build it first: sketchdata build --recipe
 recipes/quickstart.yaml). Prints, measured side by side in one process:
@@ -20,7 +20,7 @@ import torch
 
 from sketchtrain.data import dataset_shards, train_batches
 from sketchtrain.lossmap import LossMapConfig, loss_map, weighted_mse
-from sketchtrain.model import SimplifyNet, forward_flops, model_config
+from sketchtrain.architectures import build_model, model_config, model_flops
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +48,8 @@ def time_steps(model, optimizer, batches, precision: str, steps: int, channels_l
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("dataset", nargs="?", default=str(ROOT / "datasets" / "quickstart"))
-    parser.add_argument("--variant", default="quarter")
+    parser.add_argument("--arch", default="fcn")
+    parser.add_argument("--variant", default=None, help="default: the architecture's default size")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--steps", type=int, default=6)
     args = parser.parse_args()
@@ -68,7 +69,7 @@ def main() -> None:
     runs = ("fp32", "bf16", "bf16 channels-last") * 2  # alternate to share the machine's noise
     for name in runs:
         torch.manual_seed(0)
-        model = SimplifyNet(model_config(args.variant)).train()
+        model = build_model(model_config(args.variant, args.arch)).train()
         opt = torch.optim.Adadelta(model.parameters(), lr=1.0)
         sec = time_steps(model, opt, batches, name.split()[0], args.steps, channels_last="channels" in name)
         results[name] = min(results.get(name, float("inf")), sec)
@@ -80,8 +81,8 @@ def main() -> None:
         loss_map(tgt, loss_cfg)
     map_sec = (time.perf_counter() - start) / reps
 
-    flops = 3 * forward_flops(model_config(args.variant).width, size, size) * args.batch  # fwd + bwd ~ 3x fwd
-    print(f"variant {args.variant}, batch {args.batch} x {size}x{size}, {torch.get_num_threads()} threads")
+    flops = 3 * model_flops(model_config(args.variant, args.arch), size, size) * args.batch  # fwd + bwd ~ 3x fwd
+    print(f"{args.arch} {args.variant or 'default size'}, batch {args.batch} x {size}x{size}, {torch.get_num_threads()} threads")
     for precision, sec in results.items():
         print(f"  train {precision}: {args.batch / sec:6.2f} samples/s  ({sec:.3f} s/step, ~{flops / sec / 1e9:.0f} GFLOP/s)")
     print(f"  bf16 / fp32 speed: {results['fp32'] / results['bf16']:.2f}x; channels-last bf16 / bf16: "
