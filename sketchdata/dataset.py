@@ -135,43 +135,38 @@ def iter_samples(paths: list[str], only: set[int] | None = None,
     PNG or JSON) are skipped: each gets a record ``{"shard", "reason"[, "key"]}`` appended to
     ``skipped`` (or a warning when no list is given), so callers can count and name them.
     """
+    for key, images, meta in _decoded(paths, PAIR, only, skipped):
+        yield key, images[INPUT], images[TARGET], meta
+
+
+def _decoded(paths: list[str], fields: tuple[str, ...], only: set[int] | None,
+             skipped: list[dict] | None) -> Iterator[tuple[str, dict[str, np.ndarray], dict]]:
+    """(key, {field: image}, meta) of every readable sample holding ``fields``; the rest are
+    skipped with a record naming shard, key and reason."""
     on_skip = skipped.append if skipped is not None else _warn_skip
     for index, sample in enumerate(_raw_samples(paths, on_skip)):
         if only is not None and index not in only:
             continue
         key, url = sample["__key__"], sample["__url__"]
         try:
-            for field in PAIR:
+            for field in fields:
                 if field not in sample:
                     present = sorted(k for k in sample if not k.startswith("__"))
                     raise BadInput(f"missing {field} (has {present})")
             meta = json.loads(sample[META]) if META in sample else {}
-            pair = decode_grey(sample[INPUT]), decode_grey(sample[TARGET])
+            images = {field: decode_grey(sample[field]) for field in fields}
         except (BadInput, ValueError) as exc:
             on_skip({"shard": url, "key": key, "reason": str(exc)})
             continue
-        yield key, pair[0], pair[1], meta
+        yield key, images, meta
 
 
 def iter_images(paths: list[str], field: str, only: set[int] | None = None,
                 skipped: list[dict] | None = None) -> Iterator[tuple[str, np.ndarray, dict]]:
     """Yield (key, image, meta) of one member (``input.png`` or ``target.png``) from shards in
     order: the reader of unpaired shard sets. Skips as :func:`iter_samples` does."""
-    on_skip = skipped.append if skipped is not None else _warn_skip
-    for index, sample in enumerate(_raw_samples(paths, on_skip)):
-        if only is not None and index not in only:
-            continue
-        key, url = sample["__key__"], sample["__url__"]
-        try:
-            if field not in sample:
-                present = sorted(k for k in sample if not k.startswith("__"))
-                raise BadInput(f"missing {field} (has {present})")
-            meta = json.loads(sample[META]) if META in sample else {}
-            image = decode_grey(sample[field])
-        except (BadInput, ValueError) as exc:
-            on_skip({"shard": url, "key": key, "reason": str(exc)})
-            continue
-        yield key, image, meta
+    for key, images, meta in _decoded(paths, (field,), only, skipped):
+        yield key, images[field], meta
 
 
 def iter_split(paths: list[str], split: str, only: set[int] | None = None,

@@ -151,7 +151,12 @@ def fit(cfg: FitConfig, on_event: Callable[[str, dict], None] | None = None) -> 
     info = init_distributed(device)
     emit = on_event if (on_event and info.is_main) else (lambda kind, data: None)
     try:
-        return _fit(cfg, device, info, emit)
+        result = _fit(cfg, device, info, emit)
+        # a finished run: every rank is past its last collective before any tears down (a rank
+        # that exits while its peer is still in one makes gloo abort that peer). Not on errors:
+        # a rank that failed alone must not wait here for peers stuck elsewhere
+        barrier(info)
+        return result
     finally:
         shutdown(info)
 

@@ -88,3 +88,19 @@ def save_model_checkpoint(path: Path, model) -> Path:
     save_checkpoint(path, {"model": model.config.to_dict(), "state_dict": model.state_dict(), "step": 0,
                            "args": {}, "metrics": {}})
     return path
+
+
+def torchrun_fit(dataset, out, *args: str):
+    """`sketchtrain fit DATASET -o OUT ARGS` in two CPU processes under torchrun, on a free port
+    (so parallel runs on one machine do not collide); returns the finished process."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}", "-m",
+           "sketchtrain", "fit", str(dataset), "-o", str(out), "--workers", "0", "-q", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})

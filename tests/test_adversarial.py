@@ -181,21 +181,13 @@ def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(data, tmp_p
 
 
 def test_two_cpu_processes_with_torchrun_train_adversarially_and_agree(data, tmp_path):
-    import os
-    import socket
-    import subprocess
-    import sys
+    from conftest import torchrun_fit
 
     out = tmp_path / "ddp"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}", "-m",
-           "sketchtrain", "fit", str(data["both"]), "-o", str(out), "--variant", "sixteenth", "--steps", "4",
-           "--batch", "2", "--crop", "64", "--val-every", "2", "--val-samples", "4", "--workers", "0",
-           "--adversarial", "--init", data["init"], "--d-pretrain", "1", "--rough-batch", "2", "--line-batch", "2",
-           "--optimizer", "adam", "--lr", "1e-3", "-q"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    proc = torchrun_fit(data["both"], out, "--variant", "sixteenth", "--steps", "4", "--batch", "2", "--crop", "64",
+                        "--val-every", "2", "--val-samples", "4", "--adversarial", "--init", data["init"],
+                        "--d-pretrain", "1", "--rough-batch", "2", "--line-batch", "2", "--optimizer", "adam",
+                        "--lr", "1e-3")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads((out / "ddp_check.json").read_text())["identical"] is True
     assert "discriminator" in load_checkpoint(out / "last.pt")

@@ -1,10 +1,6 @@
 """Contract tests over every registered architecture and size: shapes, gradients, stride and
 receptive radius, batch-norm folding, tiled = whole, checkpoints, training, resume, export."""
 
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -178,14 +174,11 @@ def test_unet_exports_to_onnx_torchscript_and_openvino_with_the_equivalence_chec
 def test_unet_trains_in_two_cpu_processes_with_torchrun(shards, tmp_path):
     import json
 
+    from conftest import torchrun_fit
+
     out = tmp_path / "ddp"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}", "-m",
-           "sketchtrain", "fit", str(shards), "-o", str(out), "--arch", "unet", "--variant", "tiny", "--steps", "4",
-           "--batch", "2", "--crop", "48", "--val-every", "2", "--val-samples", "8", "--workers", "0", "-q"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    proc = torchrun_fit(shards, out, "--arch", "unet", "--variant", "tiny", "--steps", "4", "--batch", "2", "--crop",
+                        "48", "--val-every", "2", "--val-samples", "8")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads((out / "ddp_check.json").read_text())["identical"] is True
 

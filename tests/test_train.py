@@ -2,10 +2,6 @@
 
 import io
 import json
-import os
-import socket
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -87,14 +83,11 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(shards, tmp_path, mon
 
 
 def test_two_cpu_processes_with_torchrun_end_with_identical_weights(shards, tmp_path):
+    from conftest import torchrun_fit
+
     out = tmp_path / "ddp"
-    with socket.socket() as probe:  # a free port, so parallel runs on one machine do not collide
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}", "-m",
-           "sketchtrain", "fit", str(shards), "-o", str(out), "--variant", "sixteenth", "--steps", "4", "--batch",
-           "2", "--crop", "48", "--val-every", "2", "--val-samples", "8", "--workers", "0", "-q"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    proc = torchrun_fit(shards, out, "--variant", "sixteenth", "--steps", "4", "--batch", "2", "--crop", "48",
+                        "--val-every", "2", "--val-samples", "8")
     assert proc.returncode == 0, proc.stderr[-3000:]
     check = json.loads((out / "ddp_check.json").read_text())
     assert check["world_size"] == 2 and check["identical"] is True
