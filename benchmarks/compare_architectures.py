@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/compare_architectures.py cost [--steps 8] [--json out/arch_cost.json]
     .venv/bin/python benchmarks/compare_architectures.py table RUN [RUN ...] [--plot docs/arch_frontier.png]
+        [--fcn-baseline "fcn quarter:4000:0.913:0.894:0.0013"]
 
 ``cost`` measures, side by side in one process (alternating, best of two rounds, so the shared
 machine's noise hits every model alike):
@@ -93,44 +94,37 @@ def _summary(folder: Path) -> dict | None:
     return data["summary"]["model"]
 
 
-def table(runs: list[Path], cost_path: Path, plot: Path | None) -> None:
+def table(runs: list[Path], cost_path: Path, plot: Path | None, fcn_baseline: str | None) -> None:
+    from sketchtrain.plots import line_chart
+
     cost = json.loads(cost_path.read_text()) if cost_path.exists() else {}
-    header = ("| run | params | GFLOP/MP | CPU ms/MP | train samples/s | steps | F heldout | F heldout_rough | "
-              "Chamfer heldout_rough |")
+    header = ("| model | params | GFLOP/MP | CPU inference ms/MP | training samples/s | steps | F heldout | "
+              "F heldout_rough | Chamfer heldout_rough |")
     print(header)
     print("| --- " * (header.count("|") - 1) + "|")
-    points = []
+    rows = []
+    if fcn_baseline:  # the README's 30-minute FCN run: name:steps:F heldout:F rough:Chamfer rough
+        name, steps, f_held, f_rough, chamfer = fcn_baseline.split(":")
+        rows.append((name, int(steps), float(f_held), float(f_rough), float(chamfer)))
     for run in runs:
         ckpt = torch.load(run / "best.pt", map_location="cpu", weights_only=True)
         model = ckpt["model"]
-        name = f"{model.get('arch', 'fcn')} {model['variant']}"
-        figures = cost.get(name, {})
         held, rough = _summary(run / "eval_heldout"), _summary(run / "eval_heldout_rough")
-        f_held = held["f"] if held else float("nan")
-        f_rough = rough["f"] if rough else float("nan")
-        chamfer = rough["chamfer"] if rough else float("nan")
-        print(f"| {run.name} ({name}) | {figures.get('parameters', 0) / 1e6:.2f} M | {figures.get('gflop_per_mp', '-')} | "
-              f"{figures.get('inference_ms_per_mp', '-')} | {figures.get('train_samples_per_s', '-')} | {ckpt['step']} | "
+        rows.append((f"{model.get('arch', 'fcn')} {model['variant']}", ckpt["step"], held["f"], rough["f"],
+                     rough["chamfer"]))
+    points = []
+    for name, steps, f_held, f_rough, chamfer in rows:
+        figures = cost.get(name, {})
+        print(f"| {name} | {figures.get('parameters', 0) / 1e6:.2f} M | {figures.get('gflop_per_mp', '-')} | "
+              f"{figures.get('inference_ms_per_mp', '-')} | {figures.get('train_samples_per_s', '-')} | {steps} | "
               f"{f_held:.3f} | {f_rough:.3f} | {chamfer:.4f} |")
-        points.append((name, figures.get("gflop_per_mp", 0), f_held, f_rough))
+        points.append((figures.get("inference_ms_per_mp", 0.0), f_held, f_rough, name))
     if plot and points:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 4))
-        for marker, index, label in (("o", 2, "heldout"), ("s", 3, "heldout_rough")):
-            ax.scatter([p[1] for p in points], [p[index] for p in points], marker=marker, label=label)
-        for name, flops, f_held, _ in points:
-            ax.annotate(name, (flops, f_held), textcoords="offset points", xytext=(4, 4), fontsize=8)
-        ax.set_xlabel("GFLOP per megapixel (log)")
-        ax.set_xscale("log")
-        ax.set_ylabel("F at 1 px")
-        ax.set_title("quality vs cost after the same CPU training budget")
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(plot, dpi=110)
+        points.sort()
+        line_chart({"F heldout": [(p[0], p[1]) for p in points], "F heldout_rough": [(p[0], p[2]) for p in points]},
+                   plot, title="quality vs CPU cost at an equal training budget", y_label="F at 1 px", log_y=False,
+                   x_label="fast-path CPU inference ms per megapixel", size=(760, 440),
+                   point_labels={"F heldout": [p[3] for p in points]})
         print(f"plot: {plot}")
 
 
@@ -144,6 +138,7 @@ def main() -> None:
     tab.add_argument("runs", nargs="+", type=Path)
     tab.add_argument("--cost", type=Path, default=ROOT / "out" / "arch_cost.json")
     tab.add_argument("--plot", type=Path)
+    tab.add_argument("--fcn-baseline", help="NAME:STEPS:F_HELDOUT:F_ROUGH:CHAMFER_ROUGH of a run scored elsewhere")
     args = parser.parse_args()
     if args.command == "cost":
         print(f"{torch.get_num_threads()} threads; registered: {', '.join(ARCHITECTURES)}")
@@ -156,7 +151,7 @@ def main() -> None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=1))
     else:
-        table(args.runs, args.cost, args.plot)
+        table(args.runs, args.cost, args.plot, args.fcn_baseline)
 
 
 if __name__ == "__main__":
