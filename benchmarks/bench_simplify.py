@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_simplify.py [--model CKPT_OR_RELEASED.pth] [--size 512]
     .venv/bin/python benchmarks/bench_simplify.py --large 6000x8000      # peak memory on a big scan
+    .venv/bin/python benchmarks/bench_simplify.py --folder --repeats 2   # whole process, 4 scans, vs the plain baseline
 
 Without --model the full-width network is built with random weights whose batch-norm
 statistics are measured on drawings (and a strong last layer), so its output has structure to
@@ -115,6 +116,82 @@ def large(args) -> None:
           f"{seconds:.0f} s, peak RSS {peak:.0f} MiB (before the run {base:.0f} MiB), output {out.shape[::-1]}")
 
 
+PLAIN_SCRIPT = """
+# The baseline: one plain Python process as the authors' script runs their weights: the released
+# nn.Sequential, fp32, eager, no_grad, one image after another (PIL in, PIL out).
+import sys
+from pathlib import Path
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+LAYERS = %(layers)r
+MEAN, STD = %(mean)r, %(std)r
+layers = []
+for i, (kind, cin, cout, k, s) in enumerate(LAYERS):
+    layers.append(nn.ConvTranspose2d(cin, cout, k, stride=s, padding=1) if kind == "up"
+                  else nn.Conv2d(cin, cout, k, stride=s, padding=k // 2))
+    layers.append(nn.Sigmoid() if i == len(LAYERS) - 1 else nn.ReLU())
+model = nn.Sequential(*layers)
+model.load_state_dict(torch.load(sys.argv[1], weights_only=True))
+model.eval()
+out = Path(sys.argv[3])
+out.mkdir(parents=True, exist_ok=True)
+for path in sorted(Path(sys.argv[2]).glob("*.png")):
+    data = np.asarray(Image.open(path).convert("L"), dtype=np.float32) / 255.0
+    h, w = data.shape
+    x = torch.from_numpy(data)[None, None]
+    x = torch.nn.functional.pad(x, (0, (-w) %% 8, 0, (-h) %% 8), mode="replicate")
+    with torch.no_grad():
+        y = model((x - MEAN) / STD)[0, 0, :h, :w].numpy()
+    Image.fromarray((np.clip(y, 0, 1) * 255).round().astype(np.uint8)).save(out / path.name)
+"""
+
+
+def whole_process(args) -> None:
+    """A folder of 4 scans of 650x650 through the full-width network: `sketchtrain simplify` as a
+    user runs it, against the plain baseline process, both timed from start to exit, alternating."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from sketchdata.effects.rough import rough_sketch
+    from sketchdata.imageio import save_png
+    from sketchtrain.model import RELEASED_LAYERS, RELEASED_NORMALISATION
+
+    folder = Path(tempfile.mkdtemp(prefix="bench_folder_"))
+    weights = folder / "model_mse.pth"
+    torch.save(fold_batchnorm(calibrated_full_network()).layers.state_dict(), weights)
+    for i in range(4):
+        rng = np.random.default_rng(i)
+        save_png(folder / "scans" / f"scan{i}.png", rough_sketch(procedural_line_art((650, 650), rng), 0.7, rng))
+    mean, std = RELEASED_NORMALISATION["mse"]
+    (folder / "plain.py").write_text(PLAIN_SCRIPT % {"layers": RELEASED_LAYERS, "mean": mean, "std": std})
+    commands = {
+        "plain baseline process": [sys.executable, str(folder / "plain.py"), str(weights), str(folder / "scans"),
+                                   str(folder / "out_plain")],
+        "sketchtrain simplify": [sys.executable, "-m", "sketchtrain", "simplify", str(folder / "scans"), "-o",
+                                 str(folder / "out_fast"), "--model", str(weights), "--scale", "1", "-q"],
+    }
+    times: dict[str, float] = {}
+    for _ in range(args.repeats):  # alternate, so the shared machine's noise hits both
+        for name, cmd in commands.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True)
+            times[name] = min(times.get(name, float("inf")), time.perf_counter() - start)
+    plain, fast = times["plain baseline process"], times["sketchtrain simplify"]
+    print(f"whole process, 4 scans of 650x650, full-width network, {torch.get_num_threads()} threads, best of "
+          f"{args.repeats}:")
+    print(f"  plain baseline process (fp32 eager nn.Sequential, no_grad): {plain:.2f} s")
+    print(f"  sketchtrain simplify (--scale 1): {fast:.2f} s")
+    print(f"  speed-up, whole process: {plain / fast:.2f}x")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import torch"], check=True)
+    print(f"  of which `import torch` alone: {time.perf_counter() - start:.2f} s per process")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model")
@@ -122,8 +199,13 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--large", help="WxH... e.g. 6000x8000 (height x width): peak memory of a big scan")
+    parser.add_argument("--folder", action="store_true", help="the whole-process figure: a folder of 4 scans")
     args = parser.parse_args()
-    large(args) if args.large else compare(args)
+    if args.folder:
+        whole_process(args)
+        compare(args)  # the network-only figure beside it
+    else:
+        large(args) if args.large else compare(args)
 
 
 if __name__ == "__main__":

@@ -161,9 +161,11 @@ def model_from_checkpoint(data: dict) -> torch.nn.Module:
         config = config_from_dict(data["model"])
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"checkpoint model config: {exc}") from None
-    model = build_model(config)
+    with torch.device("meta"):  # built without random initialisation: every tensor comes from the file
+        model = build_model(config)
     check_state_dict(model, data["state_dict"], f"checkpoint weights for its model config ({config.arch} {config.variant})")
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in data["state_dict"].items()})
+    model.load_state_dict({k: (v.float() if v.is_floating_point() else v).clone() for k, v in data["state_dict"].items()},
+                          assign=True)
     return model.eval()
 
 

@@ -48,7 +48,8 @@ def infer_width(state: dict) -> float:
 def released_to_sequential(state: dict, width: float = 1.0, source: str = "weights") -> nn.Sequential:
     """Load a released-layout state dict into the released nn.Sequential, with exact checks."""
     stripped = _strip_prefix(state)
-    seq = released_sequential(width)
+    with torch.device("meta"):  # no random initialisation of 44 M weights that are replaced at once
+        seq = released_sequential(width)
     expected = seq.state_dict()
     missing = sorted(set(expected) - set(stripped), key=lambda k: int(k.split(".")[0]))
     unexpected = sorted(set(stripped) - set(expected))
@@ -61,7 +62,7 @@ def released_to_sequential(state: dict, width: float = 1.0, source: str = "weigh
         if tuple(stripped[key].shape) != tuple(tensor.shape):
             raise ReleasedWeightsError(f"{source}: {key} has shape {tuple(stripped[key].shape)}, "
                                        f"expected {tuple(tensor.shape)} (width {width})")
-    seq.load_state_dict({k: stripped[k].float() for k in expected})
+    seq.load_state_dict({k: stripped[k].float().contiguous() for k in expected}, assign=True)
     return seq
 
 
