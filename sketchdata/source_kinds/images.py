@@ -26,7 +26,11 @@ def load_lineart(item, spec, recipe, rng):
 
 
 def load_raw(item, spec, recipe, rng):
-    raise AssertionError("a raw source always has a teacher (checked when the recipe is read)")
+    """Raw frames have no target of their own: their drawings always go through the recipe's
+    teacher (sketchdata.samples.load_source), and a recipe without one is refused when read."""
+    from ..imageio import BadInput
+
+    raise BadInput(f"{item.clean}: a raw frame has no target without the recipe's teacher (`teacher: {{model: PATH}}`)")
 
 
 def describe_file(item) -> str:
