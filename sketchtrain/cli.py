@@ -114,6 +114,10 @@ def fit(
         _fail(str(exc))
     if not result.is_main:
         return
+    if result.steps_trained == 0:
+        console.print(f"{result.out}: already at step {result.step} of --steps {steps}: nothing to train "
+                      "(raise --steps to continue it)")
+        return
     first = f"{result.first_val_loss:.5f}" if result.first_val_loss is not None else "n/a"
     last = f"{result.last_val_loss:.5f}" if result.last_val_loss is not None else "n/a"
     skipped = f"; {len(result.skipped)} unreadable shards/samples skipped" if result.skipped else ""

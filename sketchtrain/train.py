@@ -122,6 +122,7 @@ class FitResult:
     is_main: bool = True
     history: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)  # unreadable shards / samples (main process)
+    steps_trained: int = 0  # optimiser steps taken by this call (0: a resumed run already at --steps)
 
 
 def _device(name: str) -> torch.device:
@@ -301,6 +302,7 @@ class _Run:
 
 def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResult:
     run = _Run(cfg, device, info, emit)
+    start_step = run.step
     emit("start", {"step": run.step, "steps": cfg.steps, "world_size": info.world_size,
                    "variant": f"{cfg.arch} {cfg.variant}"})
     if run.step == 0:
@@ -364,4 +366,5 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
     return FitResult(out=str(run.out), step=run.step, first_val_loss=first_val, last_val_loss=last_val,
                      best_val_loss=run.best,
                      samples_per_s=seen / max(time.perf_counter() - (t_start or time.perf_counter()), 1e-9),
-                     is_main=info.is_main, history=run.log.rows, skipped=run.skipped)
+                     is_main=info.is_main, history=run.log.rows, skipped=run.skipped,
+                     steps_trained=run.step - start_step)
