@@ -256,7 +256,8 @@ class Preprocess(_Model):
 
 
 class Geometry(_Model):
-    scales: Annotated[tuple[Num(ge=0.05, le=64), ...], Field(min_length=1)] = (1.0,)  # downscale factors (authors: 1.5, 1.75, ..., 3.5)
+    # downscale factors (authors: 1.5, 1.75, ..., 3.5; below 1 enlarges)
+    scales: Annotated[tuple[Num(ge=0.05, le=64), ...], Field(min_length=1)] = (1.0,)
     rotation: Num(ge=0, le=180) = 0.0  # max |angle| in degrees (authors: 180)
     hflip: bool = False
     vflip: bool = False
@@ -285,7 +286,8 @@ class Teacher(_Model):
     """A model that makes targets (the seed used the authors' model this way)."""
 
     model: Text
-    constants: Annotated[str, BeforeValidator(lambda v: v if v is None else str(v))] | None = None  # gan, mse, pencil1, pencil2, "MEAN,STD"
+    # released weights' normalisation: gan, mse, pencil1, pencil2 or "MEAN,STD"
+    constants: Annotated[str, BeforeValidator(lambda v: v if v is None else str(v))] | None = None
     scale: Num(ge=0.05, le=4) = 1.0
     device: Choice(("auto", "cpu", "cuda")) = "auto"
     input: Choice(("binarized", "raw")) = "binarized"  # what the teacher sees

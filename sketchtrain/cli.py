@@ -137,8 +137,10 @@ def simplify(
     constants: Optional[str] = typer.Option(None, help="Released weights' normalisation: gan|mse|pencil1|pencil2|MEAN,STD."),
     precision: str = typer.Option(SimplifyOptions.precision, help="auto (bf16 where the CPU has it) | bf16 | fp32."),
     device: str = typer.Option(SimplifyOptions.device, help="auto | cpu | cuda."),
-    tile: int = typer.Option(SimplifyOptions.tile, help="Tile side for large images (multiple of the network's stride: 8 fcn, 16 unet)."),
-    margin: int = typer.Option(SimplifyOptions.margin, help="Context around each tile (multiple of the stride); never less than the network's receptive radius."),
+    tile: int = typer.Option(SimplifyOptions.tile, help="Tile side for large images (multiple of the network's "
+                             "stride: 8 fcn, 16 unet)."),
+    margin: int = typer.Option(SimplifyOptions.margin, help="Context around each tile (multiple of the stride); "
+                               "never less than the network's receptive radius."),
     tile_pixels: int = typer.Option(SimplifyOptions.tile_pixels, help="Images above this many pixels run in tiles."),
     views: int = typer.Option(SimplifyOptions.views, help=VIEWS_HELP),
     max_pixels: int = typer.Option(SimplifyOptions.max_pixels, help="Refuse images above this many pixels "
@@ -177,7 +179,8 @@ def simplify(
 @app.command()
 def export(
     legacy_model: Optional[Path] = typer.Argument(None, metavar="[MODEL]", help="Deprecated: use --model."),
-    out: Path = typer.Option(..., "--out", "-o", help="model.onnx, model.pt (TorchScript), model.safetensors or model.xml (OpenVINO IR, .bin beside it)."),
+    out: Path = typer.Option(..., "--out", "-o", help="model.onnx, model.pt (TorchScript), model.safetensors or "
+                             "model.xml (OpenVINO IR, .bin beside it)."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     constants: Optional[str] = typer.Option(None, help="Released weights' normalisation (see simplify)."),
     format: Optional[str] = typer.Option(None, "--format", help="onnx | torchscript | safetensors | openvino (default: from "
