@@ -9,8 +9,8 @@
   Tiled and whole-image outputs agree to within 1/255 (tested for every architecture).
 - Scale control (paper): run at ``scale`` x the size and bring the result back, so smaller
   scales simplify more.
-- Fast CPU path: batch norm folded, inference mode, bf16 autocast where the CPU has
-  AVX-512 BF16 (or on GPU), channels-last tensors, all cores.
+- Fast CPU path: batch norm folded, inference mode, bf16 where the CPU has AVX-512 BF16
+  (weights cast once on CPU; autocast on GPU), channels-last tensors, all cores.
 """
 
 from __future__ import annotations
