@@ -25,7 +25,7 @@ from sketchdata.imageio import BadInput, encode_png, load_grey
 from .checkpoint import CheckpointError
 from .default_model import MODEL_SUFFIXES, default_model_path
 from .inference import TTA_VIEWS
-from .simplify import SimplifyOptions, make_runner, parse_scale, simplify_image
+from .simplify import SimplifyOptions, make_runner, parse_scale, parse_threshold, simplify_image
 from .vectorize import svg_document
 
 DEFAULT_UPLOAD_LIMIT = 100 * 1024 * 1024  # bytes per uploaded file
@@ -76,16 +76,10 @@ def parse_settings(fields: dict) -> SimplifyOptions:
     except ValueError as exc:
         raise AppError(str(exc)) from None
     binarize = str(fields.get("binarize", "")).lower() in ("1", "true", "on", "yes")
-    threshold = fields.get("threshold")
-    if threshold in (None, "", "otsu"):
-        threshold = None
-    else:
-        try:
-            threshold = float(threshold)
-        except ValueError:
-            raise AppError(f"threshold must be a number in [0, 1] or empty (Otsu), got {threshold!r}") from None
-        if not 0.0 <= threshold <= 1.0:
-            raise AppError(f"threshold must be in [0, 1], got {threshold}")
+    try:
+        threshold = parse_threshold(fields.get("threshold"))
+    except ValueError as exc:
+        raise AppError(str(exc)) from None
     # svg=True: the tracing threshold is always chosen as `simplify --svg` chooses it; it does
     # not change the PNG, which depends on binarize alone
     return SimplifyOptions(scale=scale, views=views, binarize=binarize, threshold=threshold, svg=True)

@@ -150,6 +150,19 @@ def parse_scale(text: str | float) -> float | str:
     return value
 
 
+def parse_threshold(text: str | float | None) -> float | None:
+    """A binarisation threshold in [0, 1], or None (empty or "otsu": Otsu's level)."""
+    if text is None or (isinstance(text, str) and text.strip().lower() in ("", "otsu")):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"threshold must be a number in [0, 1] or empty (Otsu), got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {value}")
+    return value
+
+
 def simplify_paths(model_path: str | Path | None, inputs: list[str | Path], out_dir: str | Path,
                    options: SimplifyOptions = SimplifyOptions(),
                    on_file: Callable[[dict], None] | None = None) -> SimplifyReport:
