@@ -33,15 +33,21 @@ class BadInput(Exception):
     """An input file that cannot be used; the message is a one-line reason."""
 
 
-def read_size(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
-    """Return (width, height) from the file header without decoding pixels.
+def _opened(source: str | Path | bytes):
+    """What PIL opens: a path, or the bytes of an uploaded file (read the same way)."""
+    return io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+
+
+def read_size(path: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple[int, int]:
+    """Return (width, height) from the header of a file (or a file's bytes) without decoding pixels.
 
     Raises BadInput for non-images and headers above ``max_pixels`` (decompression bombs).
     """
     try:
-        if Path(path).stat().st_size == 0:
+        size = len(path) if isinstance(path, (bytes, bytearray)) else Path(path).stat().st_size
+        if size == 0:
             raise BadInput("empty file (0 bytes)")
-        with Image.open(path) as im:
+        with Image.open(_opened(path)) as im:
             w, h = im.size
     except BadInput:
         raise
@@ -98,8 +104,8 @@ def pil_to_grey(im: Image.Image) -> np.ndarray:
     return np.clip(grey, 0, 1).astype(np.float32)
 
 
-def load_grey(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Load any image file as float32 (H, W) in [0, 1], 1 = white.
+def load_grey(path: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Load any image file (or the bytes of one) as float32 (H, W) in [0, 1], 1 = white.
 
     Raises BadInput with a one-line reason for unreadable, truncated, empty or oversized files.
     """
@@ -107,7 +113,7 @@ def load_grey(path: str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndar
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(path) as im:
+            with Image.open(_opened(path)) as im:
                 im.load()
                 return pil_to_grey(im)
     except BadInput:

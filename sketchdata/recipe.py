@@ -24,6 +24,9 @@ from .effects import DEFAULT_EFFECTS, EFFECTS
 SVG_WIDTHS = ("file", "recipe")
 PROCEDURAL_STYLES = ("shapes", "figure")
 UNPAIRED_ROLES = ("rough", "line")
+PATCH_MODES = ("patches", "whole")
+DEVICES = ("auto", "cpu", "cuda")
+TEACHER_INPUTS = ("binarized", "raw")
 
 
 class RecipeError(ValueError):
@@ -264,7 +267,7 @@ class Geometry(_Model):
 
 
 class Patches(_Model):
-    mode: Choice(("patches", "whole")) = "patches"  # whole: images padded to a multiple of 8
+    mode: Choice(PATCH_MODES) = "patches"  # whole: images padded to a multiple of 8
     size: Num(ge=16, le=4096, whole=True) = 424
     per_image: Num(ge=1, whole=True) | None = None
     per_megapixel: Num(gt=0) | None = None  # default 8 when per_image is not given
@@ -289,8 +292,8 @@ class Teacher(_Model):
     # released weights' normalisation: gan, mse, pencil1, pencil2 or "MEAN,STD"
     constants: Annotated[str, BeforeValidator(lambda v: v if v is None else str(v))] | None = None
     scale: Num(ge=0.05, le=4) = 1.0
-    device: Choice(("auto", "cpu", "cuda")) = "auto"
-    input: Choice(("binarized", "raw")) = "binarized"  # what the teacher sees
+    device: Choice(DEVICES) = "auto"
+    input: Choice(TEACHER_INPUTS) = "binarized"  # what the teacher sees
 
 
 class Splits(_Model):

@@ -44,8 +44,6 @@ class Adversary:
         if cfg.line_batch and not self.line_shards:
             raise DataError(f"{source}: no unpaired line shards ({UNPAIRED_LINE}-*.tar): add a source with "
                             "`unpaired: line`, pass --unpaired DATASET, or --line-batch 0")
-        if not cfg.crop:
-            raise ValueError("--adversarial needs --crop N: paired and unpaired crops share one batch")
         self.discriminator = Discriminator().to(device)
         self.optimizer = torch.optim.Adadelta(self.discriminator.parameters(), lr=1.0)
         self.judge_for_training = DistributedDataParallel(self.discriminator) if info.enabled else self.discriminator
@@ -80,7 +78,8 @@ class Adversary:
 
     # ------------------------------------------------------------------ step
     def step(self, run, inp, tgt, weights) -> tuple[torch.Tensor, dict]:
-        """One adversarial step (see module doc); returns (the loss to check for NaN, log row)."""
+        """One adversarial step (see module doc); returns (the last loss, log row). A non-finite
+        loss stops the run before the optimiser it feeds takes its step."""
         cfg, device = self.cfg, self.device
         rough, lines = self._next(self.rough_iter), self._next(self.line_iter)
         pretraining = run.step < cfg.d_pretrain
@@ -101,6 +100,7 @@ class Adversary:
         split = iter(torch.split(logits, [x.shape[0] for x in present]))
         d_fake_p, d_real_p, d_fake_r, d_real_l = (next(split) if x is not None and x.shape[0] else None for x in judged)
         d_loss, d_parts = discriminator_objective(d_fake_p, d_real_p, d_fake_r, d_real_l)
+        run.stop_on_nan(d_loss)  # before any weight moves, as in supervised steps
         self.optimizer.zero_grad(set_to_none=True)
         d_loss.backward()
         self.optimizer.step()
@@ -118,6 +118,7 @@ class Adversary:
         supervised = pixel_loss(cfg.loss, raw[:n_pairs], tgt, weights, cfg.paper_weight) if n_pairs else None
         g_loss, g_parts = generator_objective(supervised, verdict[:n_pairs] if n_pairs else None,
                                               verdict[n_pairs:] if rough is not None else None, cfg.alpha, cfg.beta)
+        run.stop_on_nan(g_loss)
         run.optimizer.zero_grad(set_to_none=True)
         g_loss.backward()
         run.take_optimizer_step()

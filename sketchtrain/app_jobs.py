@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import itertools
 import queue
-import tempfile
 import threading
 import time
 import zipfile
@@ -159,14 +158,10 @@ class SketchApp:
 
     def _decode(self, name: str, data: bytes):
         """The CLI's reader on the uploaded bytes (same checks, same messages, same pixels)."""
-        suffix = Path(name).suffix.lower()[:10] or ".img"
-        with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-            tmp.write(data)
-            tmp.flush()
-            try:
-                return load_grey(tmp.name, self.max_pixels)
-            except BadInput as exc:
-                raise AppError(f"{name}: {exc}") from None
+        try:
+            return load_grey(data, self.max_pixels)
+        except BadInput as exc:
+            raise AppError(f"{name}: {exc}") from None
 
     def _work(self) -> None:
         while True:

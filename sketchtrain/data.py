@@ -27,7 +27,7 @@ import webdataset as wds
 
 from sketchdata.dataset import describe_read_error, read_manifest, shard_paths
 from sketchdata.imageio import BadInput, decode_grey
-from sketchdata.shardformat import INPUT, MANIFEST, PAIR, TARGET
+from sketchdata.shardformat import MANIFEST, PAIR
 
 from .lossmap import LossMapConfig, loss_map
 
@@ -95,17 +95,23 @@ def _crop_pair(inp: np.ndarray, tgt: np.ndarray, crop: int, rng: random.Random |
     return inp[y : y + crop, x : x + crop], tgt[y : y + crop, x : x + crop]
 
 
+def _sample_images(sample: dict, fields: tuple[str, ...]) -> list[np.ndarray]:
+    """The decoded ``fields`` of one raw sample; DataError naming the sample when one is absent
+    or unreadable."""
+    key = sample.get("__key__", "?")
+    missing = [f for f in fields if f not in sample]
+    if missing:
+        present = sorted(k for k in sample if not k.startswith("__"))
+        raise DataError(f"sample {key} in {sample.get('__url__')}: missing {missing} (has {present}); "
+                        f"these shards must hold {' and '.join(fields)} per sample")
+    return [_decode(sample[f], key, f) for f in fields]
+
+
 def make_sample_decoder(crop: int, loss: LossMapConfig, rng: random.Random | None, stride: int = 8):
     """A stage turning raw tar samples into (input, target, weights) float tensors (1, H, W)."""
 
     def decode(sample: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        key = sample.get("__key__", "?")
-        missing = [f for f in PAIR if f not in sample]
-        if missing:
-            present = sorted(k for k in sample if not k.startswith("__"))
-            raise DataError(f"sample {key} in {sample.get('__url__')}: missing {missing} (has {present}); "
-                            "shards must hold input.png and target.png per sample")
-        inp, tgt = _crop_pair(_decode(sample[INPUT], key, INPUT), _decode(sample[TARGET], key, TARGET), crop, rng, stride)
+        inp, tgt = _crop_pair(*_sample_images(sample, PAIR), crop, rng, stride)
         inp_t = torch.from_numpy(np.ascontiguousarray(inp))[None]
         tgt_t = torch.from_numpy(np.ascontiguousarray(tgt))[None]
         return inp_t, tgt_t, loss_map(tgt_t[None], loss)[0]
@@ -116,15 +122,10 @@ def make_sample_decoder(crop: int, loss: LossMapConfig, rng: random.Random | Non
 def make_image_decoder(field: str, crop: int, rng: random.Random | None, stride: int = 8):
     """A stage turning raw samples of an unpaired shard set into one cropped image tensor (1, H, W)."""
 
-    def decode(sample: dict) -> torch.Tensor:
-        key = sample.get("__key__", "?")
-        if field not in sample:
-            present = sorted(k for k in sample if not k.startswith("__"))
-            raise DataError(f"sample {key} in {sample.get('__url__')}: missing {field} (has {present}); "
-                            f"this unpaired shard set holds {field} per sample")
-        image = _decode(sample[field], key, field)
-        image, _ = _crop_pair(image, image, crop, rng, stride)
-        return torch.from_numpy(np.ascontiguousarray(image))[None]
+    def decode(sample: dict) -> tuple[torch.Tensor]:
+        (image,) = _sample_images(sample, (field,))
+        image, _ = _crop_pair(image, image, crop, rng, stride)  # one image: the "pair" is two views of it
+        return (torch.from_numpy(np.ascontiguousarray(image))[None],)
 
     return decode
 
@@ -152,9 +153,6 @@ def decode_or_skip(decoder, bad: BadSampleCounter, give_up_after: int = 20):
 
 
 def _collate(batch):
-    if isinstance(batch[0], torch.Tensor):  # unpaired: one image per sample
-        batch = [(item,) for item in batch]
-        return _collate(batch)[0]
     shapes = {tuple(b[0].shape) for b in batch}
     if len(shapes) > 1:
         raise DataError(f"samples of different sizes {sorted(shapes)} in one batch: pass --crop N to train on "
@@ -226,9 +224,9 @@ def unpaired_batches(shards: list[str], field: str, batch: int, crop: int, seed:
     process: a few small PNGs per step."""
     stream = TrainStream(shards, batch, crop, LossMapConfig(), seed, epoch, rank, epoch_batches, 1, stride=stride,
                          field=field)
-    for index, item in enumerate(stream):
+    for index, (images,) in enumerate(stream):
         if index >= skip:
-            yield item
+            yield images
 
 
 def validation_batches(shards: list[str], batch: int, crop: int, loss: LossMapConfig, max_samples: int | None,

@@ -87,14 +87,14 @@ def fcn_receptive_radius() -> int:
     return int(radius)
 
 
+FCN_RECEPTIVE_RADIUS = fcn_receptive_radius()
+
+
 class _FCNGeometry:
     """What inference needs to know about the FCN's grid (shared by both layouts)."""
 
     stride = FCN_STRIDE
-
-    @property
-    def receptive_radius(self) -> int:
-        return fcn_receptive_radius()
+    receptive_radius = FCN_RECEPTIVE_RADIUS
 
 
 class SimplifyNet(_FCNGeometry, nn.Module):

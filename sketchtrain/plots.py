@@ -79,8 +79,11 @@ def line_chart(series: dict[str, list[tuple[float, float]]], path: str | Path, t
     atomic_write_bytes(path, buf.tobytes())
 
 
-def progression_sheet(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], path: str | Path, cell: int = 192) -> None:
-    """(input | prediction | target) rows, as in the paper's training-progress figure."""
+def progression_sheet(rows: list[tuple[np.ndarray, ...]], path: str | Path, cell: int = 192) -> np.ndarray:
+    """(input | prediction | target) rows, as in the paper's training-progress figure; written
+    to ``path`` and returned (grey, [0, 1])."""
     from sketchdata.imageio import save_png
 
-    save_png(path, grid([list(r) for r in rows], cell))
+    sheet = grid([list(r) for r in rows], cell)
+    save_png(path, sheet)
+    return sheet

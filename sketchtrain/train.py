@@ -254,12 +254,9 @@ class _Run:
         return loss, {"kind": "train", "loss": loss.item()}
 
     def picture(self) -> None:
-        path = self.out / "progress" / f"step-{self.step:07d}.png"
-        _progression(self.model, self.examples, self.device, self.cfg.precision, path)
-        if self.log.board is not None:
-            from sketchdata.imageio import load_grey
-
-            self.log.picture("progress", load_grey(path), self.step)
+        sheet = _progression(self.model, self.examples, self.device, self.cfg.precision,
+                             self.out / "progress" / f"step-{self.step:07d}.png")
+        self.log.picture("progress", sheet, self.step)
 
     def validate(self) -> dict:
         """Validation loss (all ranks), logged and plotted by the main process."""
@@ -332,7 +329,6 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
                 tgt, weights = tgt.to(run.device), weights.to(run.device)
             if run.adversary:
                 loss, row = run.adversary.step(run, inp, tgt, weights)
-                run.stop_on_nan(loss)
             else:
                 loss, row = run.supervised_step(inp, tgt, weights)
             run.step += 1

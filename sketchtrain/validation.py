@@ -57,7 +57,8 @@ def fixed_examples(shards: list[str], count: int, skipped: list[dict]) -> list[t
 
 
 @torch.no_grad()
-def progression(model, examples, device, precision, path: Path) -> None:
+def progression(model, examples, device, precision, path: Path) -> np.ndarray:
+    """Write the progression picture of ``examples`` to ``path`` and return it."""
     from .architectures import pad_to_stride
 
     model.eval()
@@ -69,4 +70,4 @@ def progression(model, examples, device, precision, path: Path) -> None:
             pred = model(x.to(device)).float()[0, 0, :h, :w].cpu().numpy()
         rows.append((inp, pred) if tgt is None else (inp, pred, tgt))  # unpaired rough: no target
     model.train()
-    progression_sheet(rows, path)
+    return progression_sheet(rows, path)
