@@ -22,7 +22,7 @@ import copy
 import torch
 from torch import nn
 
-from .model import apply_levels, check_input
+from .model import apply_levels, check_input, normalise_input
 
 
 class ConvUnit(nn.Module):
@@ -120,7 +120,7 @@ class SketchUNet(nn.Module):
 
     def forward(self, x: torch.Tensor, logits: bool = False) -> torch.Tensor:
         check_input(x, self.stride)
-        x = self.stem((x - self.norm_mean) / self.norm_std)
+        x = self.stem(normalise_input(x, self.norm_mean, self.norm_std, self.stem.conv.weight))
         skips = []
         for encoder, down in zip(self.encoders, self.downs):
             x = encoder(x)
