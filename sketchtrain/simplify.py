@@ -137,30 +137,30 @@ def plan_outputs(inputs: list[str | Path], out_dir: str | Path, svg: bool) -> li
     return plan
 
 
-def parse_scale(text: str | float) -> float | str:
-    """``auto`` or a positive number (the command line's --scale)."""
-    if isinstance(text, str) and text.strip().lower() == "auto":
-        return "auto"
+def _number_or_word(text, words: tuple, word_value, name: str, expected: str, lo: float, hi: float, bounds: str):
+    """``word_value`` for any of ``words`` (case-insensitive), else a number in [lo, hi]
+    (``bounds`` says so in the error)."""
+    if text is None or (isinstance(text, str) and text.strip().lower() in words):
+        return word_value
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"--scale must be 'auto' or a number such as 0.5 or 2, got {text!r}") from None
-    if not 0.05 <= value <= 8:
-        raise ValueError(f"--scale must be between 0.05 and 8, got {value}")
+        raise ValueError(f"{name} must be {expected}, got {text!r}") from None
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be {bounds}, got {value}")
     return value
+
+
+def parse_scale(text: str | float) -> float | str:
+    """``auto`` or a positive number (the command line's --scale)."""
+    return _number_or_word(text, ("auto",), "auto", "--scale", "'auto' or a number such as 0.5 or 2", 0.05, 8,
+                           "between 0.05 and 8")
 
 
 def parse_threshold(text: str | float | None) -> float | None:
     """A binarisation threshold in [0, 1], or None (empty or "otsu": Otsu's level)."""
-    if text is None or (isinstance(text, str) and text.strip().lower() in ("", "otsu")):
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"threshold must be a number in [0, 1] or empty (Otsu), got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"threshold must be in [0, 1], got {value}")
-    return value
+    return _number_or_word(text, ("", "otsu"), None, "threshold", "a number in [0, 1] or empty (Otsu)", 0.0,
+                           1.0, "in [0, 1]")
 
 
 def simplify_paths(model_path: str | Path | None, inputs: list[str | Path], out_dir: str | Path,
