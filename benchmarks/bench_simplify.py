@@ -149,6 +149,12 @@ for path in sorted(Path(sys.argv[2]).glob("*.png")):
 """
 
 
+def _read_folder(folder) -> list[np.ndarray]:
+    import cv2
+
+    return [cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) for path in sorted(folder.glob("*.png"))]
+
+
 def whole_process(args) -> None:
     """A folder of 4 scans of 650x650 through the full-width network: `sketchtrain simplify` as a
     user runs it, against the plain baseline process, both timed from start to exit, alternating."""
@@ -169,11 +175,18 @@ def whole_process(args) -> None:
         save_png(folder / "scans" / f"scan{i}.png", rough_sketch(procedural_line_art((650, 650), rng), 0.7, rng))
     mean, std = RELEASED_NORMALISATION["mse"]
     (folder / "plain.py").write_text(PLAIN_SCRIPT % {"layers": RELEASED_LAYERS, "mean": mean, "std": std})
+    # the same weights as an OpenVINO IR: a one-time conversion (timed apart), like installing
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sketchtrain", "export", "--model", str(weights), "-o",
+                    str(folder / "model.xml")], check=True, capture_output=True)
+    export_seconds = time.perf_counter() - start
+    simplify = [sys.executable, "-m", "sketchtrain", "simplify", str(folder / "scans"), "--scale", "1", "-q"]
     commands = {
         "plain baseline process": [sys.executable, str(folder / "plain.py"), str(weights), str(folder / "scans"),
                                    str(folder / "out_plain")],
-        "sketchtrain simplify": [sys.executable, "-m", "sketchtrain", "simplify", str(folder / "scans"), "-o",
-                                 str(folder / "out_fast"), "--model", str(weights), "--scale", "1", "-q"],
+        "sketchtrain simplify": simplify + ["-o", str(folder / "out_fast"), "--model", str(weights)],
+        "sketchtrain simplify, OpenVINO IR": simplify + ["-o", str(folder / "out_openvino"), "--model",
+                                                         str(folder / "model.xml")],
     }
     times: dict[str, float] = {}
     for _ in range(args.repeats):  # alternate, so the shared machine's noise hits both
@@ -181,12 +194,17 @@ def whole_process(args) -> None:
             start = time.perf_counter()
             subprocess.run(cmd, check=True, capture_output=True)
             times[name] = min(times.get(name, float("inf")), time.perf_counter() - start)
-    plain, fast = times["plain baseline process"], times["sketchtrain simplify"]
+    plain, fast, ov = (times[name] for name in commands)
     print(f"whole process, 4 scans of 650x650, full-width network, {torch.get_num_threads()} threads, best of "
           f"{args.repeats}:")
     print(f"  plain baseline process (fp32 eager nn.Sequential, no_grad): {plain:.2f} s")
-    print(f"  sketchtrain simplify (--scale 1): {fast:.2f} s")
-    print(f"  speed-up, whole process: {plain / fast:.2f}x")
+    print(f"  sketchtrain simplify (--scale 1): {fast:.2f} s ({plain / fast:.2f}x)")
+    print(f"  sketchtrain simplify with the OpenVINO IR of the same weights: {ov:.2f} s ({plain / ov:.2f}x); "
+          f"exporting it once took {export_seconds:.1f} s")
+    outputs = [_read_folder(folder / name) for name in ("out_plain", "out_fast", "out_openvino")]
+    for label, out in (("PyTorch fast path", outputs[1]), ("OpenVINO", outputs[2])):
+        worst = max(int(np.abs(a.astype(int) - b.astype(int)).max()) for a, b in zip(outputs[0], out))
+        print(f"  {label} output against the plain baseline's: largest pixel difference {worst}/255")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import torch"], check=True)
     print(f"  of which `import torch` alone: {time.perf_counter() - start:.2f} s per process")

@@ -15,10 +15,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .fit_config import ALPHA, BETA, D_PRETRAIN  # noqa: F401  (the authors' constants, beside the options)
+
 REAL, FAKE = 1.0, 0.0
-ALPHA = 8e-5  # supervised adversarial weight (train_adv.lua --dratio)
-BETA = 8e-5  # unsupervised adversarial weight (--uratio)
-D_PRETRAIN = 1000  # discriminator-only iterations before the generator moves (--pretraindnet)
 
 
 def bce_with_label(logits: torch.Tensor, label: float) -> torch.Tensor:

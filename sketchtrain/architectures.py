@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .model import VARIANTS as FCN_VARIANTS, ModelConfig, SimplifyNet, fold_batchnorm, forward_flops
 from .unet import UNET_VARIANTS, SketchUNet, fold_unet, unet_flops
+from .tiling import pad_to_stride, padding_to_stride, round_up  # noqa: F401  (torch-free; re-exported)
 
 
 @dataclass(frozen=True)
@@ -96,25 +96,9 @@ def model_flops(config: ModelConfig, height: int, width: int) -> float:
     return get_architecture(config.arch).flops(config, height, width)
 
 
-def padding_to_stride(height: int, width: int, stride: int) -> tuple[int, int]:
-    """Rows and columns to add at the bottom and right to reach multiples of ``stride``."""
-    return (-height) % stride, (-width) % stride
-
-
-def pad_to_stride(image: np.ndarray, stride: int) -> np.ndarray:
-    """Pad an (H, W) array right and bottom by edge replication to multiples of ``stride``
-    (as the authors pad; crop the result back to H x W)."""
-    ph, pw = padding_to_stride(*image.shape[-2:], stride)
-    if not (ph or pw):
-        return image
-    return np.pad(image, [(0, 0)] * (image.ndim - 2) + [(0, ph), (0, pw)], mode="edge")
-
-
 def pad_tensor_to_stride(x: torch.Tensor, stride: int) -> torch.Tensor:
     """The same for a (B, C, H, W) tensor."""
     ph, pw = padding_to_stride(*x.shape[-2:], stride)
     return F.pad(x, (0, pw, 0, ph), mode="replicate") if (ph or pw) else x
 
 
-def round_up(value: int, stride: int) -> int:
-    return value + (-value) % stride

@@ -20,12 +20,9 @@ import torch
 
 from sketchdata.files import atomic_target
 
+from .errors import CheckpointError  # noqa: F401  (re-exported)
 
 FORMAT = "sketchtrain-checkpoint/1"
-
-
-class CheckpointError(RuntimeError):
-    """A file that is not a usable checkpoint; the message says why."""
 
 
 def save_checkpoint(path: str | Path, payload: dict) -> None:

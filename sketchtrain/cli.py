@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from .simplify import SimplifyOptions
-from .train import FitConfig
+from .fit_config import FitConfig
 from .console import FitProgress, err_console, make_console, print_error, print_skipped, tagged
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -91,7 +91,7 @@ def fit(
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
     """Train the simplification network on shards (ADADELTA, weighted MSE, bf16; --adversarial)."""
-    from .checkpoint import CheckpointError
+    from .errors import CheckpointError
     from .data import DataError
     from .train import FitConfig, TrainingStopped, fit as fit_fn
     from sketchdata.dataset import DatasetError
@@ -148,7 +148,7 @@ def simplify(
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
     """Simplify rough sketches of any size (bounded memory), optionally binarised and as SVG."""
-    from .checkpoint import CheckpointError
+    from .errors import CheckpointError
     from .simplify import parse_scale, simplify_paths
 
     model, inputs = _model_and_rest(model, inputs, "simplify", 1)
@@ -187,7 +187,7 @@ def export(
                                          "the file name's suffix)."),
 ):
     """Export to ONNX (checked with onnxruntime), TorchScript or safetensors; verified against PyTorch."""
-    from .checkpoint import CheckpointError
+    from .errors import CheckpointError
     from .export import ExportError, export_model
 
     try:
@@ -247,7 +247,7 @@ def evaluate(
 
     from sketchdata.dataset import DatasetError
     from sketchdata.imageio import BadInput
-    from .checkpoint import CheckpointError
+    from .errors import CheckpointError
     from .evaluate import EvalOptions, EvaluationError, evaluate as evaluate_fn, summary_table_rows
 
     from .simplify import parse_scale
@@ -294,7 +294,7 @@ def sheet(
 ):
     """Side-by-side sheet: input | model | Otsu threshold | Sauvola, one row per sketch."""
     from sketchdata.imageio import BadInput
-    from .checkpoint import CheckpointError
+    from .errors import CheckpointError
     from .sheet import comparison_sheet
 
     from .simplify import parse_scale
@@ -321,7 +321,7 @@ def app_command(
     """A local web page to clean sketches: drop images, pick a model and settings, download PNG / SVG / zip."""
     from .app import missing_extra, serve
     from .app_jobs import AppError
-    from .checkpoint import CheckpointError
+    from .errors import CheckpointError
 
     problem = missing_extra()
     if problem:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .checkpoint import CheckpointError
-
-MODEL_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".safetensors")
+# .xml: an OpenVINO IR written by `sketchtrain export` (sketchtrain.openvino_runner)
+MODEL_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".safetensors", ".xml")
 
 
 def default_model_path() -> Path:
     """Where the shipped weights are; CheckpointError when this installation has none."""
+    from .errors import CheckpointError
+
     path = Path(str(resources.files("sketchtrain") / "weights" / "default.pt"))
     if not path.is_file():
         raise CheckpointError("this installation has no default model (sketchtrain/weights/default.pt); "

@@ -56,7 +56,7 @@ def export_model(model_path: str | Path | None, out: str | Path, constants: str 
     with torch.inference_mode():
         references = [model(x).numpy() for x in probes]
     if out.suffix == ".xml":
-        diff, checked_with = _export_openvino(model, probes, references, out)
+        diff, checked_with = _export_openvino(model, probes, references, out, info)
     else:
         with atomic_target(out) as tmp_path:
             if out.suffix == ".onnx":
@@ -87,12 +87,17 @@ def _write_onnx(model: torch.nn.Module, example: torch.Tensor, path: Path) -> No
                                     "clean": {0: "batch", 2: "height", 3: "width"}}, dynamo=False)
 
 
-def _export_openvino(model, probes, references, out: Path) -> tuple[float, str]:
+def _export_openvino(model, probes, references, out: Path, info: dict) -> tuple[float, str]:
     """OpenVINO IR (the runtime of Krita's Fast Sketch Cleanup plugin): the model goes through
     ONNX, is converted with dynamic height and width, written as out (.xml) + .bin, then run by
     OpenVINO's CPU plugin beside PyTorch. Both files appear only once checked (written in a
-    temporary folder beside them, then renamed)."""
+    temporary folder beside them, then renamed). What running it needs besides the graph (stride,
+    receptive radius, training line width: sketchtrain.openvino_runner) is stored in the IR's
+    runtime info under OPENVINO_INFO_KEY."""
+    import json
     import tempfile
+
+    from .openvino_runner import OPENVINO_INFO_KEY
 
     try:
         import openvino as ov
@@ -103,7 +108,12 @@ def _export_openvino(model, probes, references, out: Path) -> tuple[float, str]:
         onnx_path = Path(folder) / "model.onnx"
         _write_onnx(model, probes[0], onnx_path)
         xml = Path(folder) / out.name
-        ov.save_model(ov.convert_model(str(onnx_path)), str(xml), compress_to_fp16=False)
+        converted = ov.convert_model(str(onnx_path))
+        converted.set_rt_info(json.dumps({"stride": int(getattr(model, "stride", 8)),
+                                          "receptive_radius": int(getattr(model, "receptive_radius", 0)),
+                                          "line_width": info.get("line_width"), "source": info}),
+                              [OPENVINO_INFO_KEY])
+        ov.save_model(converted, str(xml), compress_to_fp16=False)
         compiled = ov.Core().compile_model(str(xml), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
         diff = max(float(np.abs(compiled(x.numpy())[0] - ref).max()) for x, ref in zip(probes, references))
         xml.with_suffix(".bin").replace(out.with_suffix(".bin"))

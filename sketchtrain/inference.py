@@ -20,38 +20,22 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-import cv2
 import numpy as np
 import torch
 from torch import nn
 
 from .checkpoint import CheckpointError, model_from_checkpoint, recognise
-from .architectures import fold_for_inference, pad_to_stride, round_up
+from .architectures import fold_for_inference
 from .model import RELEASED_NORMALISATION
 from .released import load_released
+from .tiling import AUTO_SCALE_RANGE, TTA_VIEWS, TiledRunner, auto_scale  # noqa: F401  (re-exported)
 
 
 # The authors' released weights record no training line width. Assumption (README): they expect
 # lines like their own demo input, test.png, which their script runs at scale 1; its median line
 # width by sketchdata.linewidth is 1.13 px.
 RELEASED_LINE_WIDTH = 1.13
-AUTO_SCALE_RANGE = (0.5, 3.0)
-
-
-def auto_scale(image: np.ndarray, model_line_width: float | None) -> float:
-    """The scale that brings the image's median line width to the model's training line width
-    (1.0 when either is unknown), clipped to AUTO_SCALE_RANGE and rounded to 0.05."""
-    from sketchdata.linewidth import median_stroke_width
-
-    if not model_line_width:
-        return 1.0
-    width = median_stroke_width(image)
-    if width is None:
-        return 1.0
-    scale = float(np.clip(model_line_width / width, *AUTO_SCALE_RANGE))
-    return round(scale * 20) / 20
 
 
 def cpu_has_bf16() -> bool:
@@ -88,8 +72,9 @@ def load_model(path: str | Path, constants: str | None = None) -> tuple[nn.Modul
 
 
 @dataclass
-class Simplifier:
-    """Runs a model on grey images (float32 (H, W) in [0, 1], 1 = white)."""
+class Simplifier(TiledRunner):
+    """Runs a PyTorch model on grey images (float32 (H, W) in [0, 1], 1 = white); tiling, scale and
+    views: sketchtrain.tiling."""
 
     model: nn.Module
     device: str = "auto"
@@ -109,18 +94,8 @@ class Simplifier:
             self.precision = "bf16" if (self.device == "cuda" or cpu_has_bf16()) else "fp32"
         if self.precision not in ("bf16", "fp32"):
             raise ValueError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
-        if self.views not in TTA_VIEWS:
-            raise ValueError(f"views must be one of {', '.join(map(str, TTA_VIEWS))}, got {self.views}")
         self.stride = int(getattr(self.model, "stride", 8))
-        for name in ("tile", "margin"):
-            if getattr(self, name) % self.stride or getattr(self, name) < 0:
-                raise ValueError(f"{name} must be a multiple of the network's stride {self.stride}, "
-                                 f"got {getattr(self, name)}")
-        if self.tile < self.stride:
-            raise ValueError(f"tile must be at least the network's stride {self.stride}, got {self.tile}")
-        # a tile's kept centre must see all the context it sees in a whole-image pass
-        radius = getattr(self.model, "receptive_radius", 0)
-        self.margin = max(self.margin, round_up(radius, self.stride))
+        self._check_tiling(getattr(self.model, "receptive_radius", 0))
         if self.device == "cpu":
             torch.set_num_threads(self.threads or os.cpu_count() or 1)
         # on CPU the weights are cast to bf16 once, not by autocast at every call: 8% faster per
@@ -149,103 +124,3 @@ class Simplifier:
             y = self.model(t)
         return y.float()[0, 0].cpu().numpy()
 
-    def run_padded(self, image: np.ndarray) -> np.ndarray:
-        """Whole image in one pass: pad to the stride by edge replication, crop back."""
-        h, w = image.shape
-        return self._run(pad_to_stride(image, self.stride))[:h, :w]
-
-    def run_tiled(self, image: np.ndarray, on_tile: Callable[[int, int], None] | None = None) -> np.ndarray:
-        """Overlapping tiles on the stride grid, centres cross-faded; bounded memory.
-        ``on_tile(done, total)`` after each tile (progress for large images)."""
-        h, w = image.shape
-        padded = pad_to_stride(image, self.stride)
-        H, W = padded.shape
-        out = np.zeros((H, W), np.float32)
-        weight = np.zeros((H, W), np.float32)
-        step = self.tile
-        ys = list(range(0, max(H - step, 0) + 1, step)) or [0]
-        xs = list(range(0, max(W - step, 0) + 1, step)) or [0]
-        if ys[-1] + step < H:
-            ys.append(H - step if H > step else 0)
-        if xs[-1] + step < W:
-            xs.append(W - step if W > step else 0)
-        for index, (y0, x0) in enumerate((y, x) for y in ys for x in xs):
-            y1, x1 = min(y0 + step, H), min(x0 + step, W)
-            # context window, clipped to the image; stays on the stride grid
-            cy0, cx0 = max(0, y0 - self.margin), max(0, x0 - self.margin)
-            cy1, cx1 = min(H, y1 + self.margin), min(W, x1 + self.margin)
-            result = self._run(padded[cy0:cy1, cx0:cx1])
-            # keep the centre plus half the blend band on inner sides
-            b = self.blend // 2
-            ky0, kx0 = max(cy0, y0 - (b if y0 > 0 else 0)), max(cx0, x0 - (b if x0 > 0 else 0))
-            ky1, kx1 = min(cy1, y1 + (b if y1 < H else 0)), min(cx1, x1 + (b if x1 < W else 0))
-            ramp = _ramp(ky1 - ky0, ky0 > 0 and y0 > 0, ky1 < H, self.blend)[:, None] * \
-                _ramp(kx1 - kx0, kx0 > 0 and x0 > 0, kx1 < W, self.blend)[None, :]
-            out[ky0:ky1, kx0:kx1] += ramp * result[ky0 - cy0 : ky1 - cy0, kx0 - cx0 : kx1 - cx0]
-            weight[ky0:ky1, kx0:kx1] += ramp
-            if on_tile:
-                on_tile(index + 1, len(ys) * len(xs))
-        return (out / np.maximum(weight, 1e-8))[:h, :w]
-
-    def choose_scale(self, image: np.ndarray, scale: float | str) -> float:
-        """A number as given; "auto": see :func:`auto_scale`."""
-        if scale == "auto":
-            return auto_scale(image, self.line_width)
-        return float(scale)
-
-    def simplify(self, image: np.ndarray, scale: float | str = 1.0,
-                 on_tile: Callable[[int, int], None] | None = None) -> np.ndarray:
-        """Simplify a grey image of any size; ``scale`` < 1 simplifies more (paper, Fig. scale);
-        "auto" matches the image's line width to the model's. ``on_tile(done, total)`` reports
-        progress over all views' passes (one pass per view for images below ``tile_pixels``)."""
-        if image.ndim != 2:
-            raise ValueError(f"expected a grey (H, W) image, got shape {image.shape}")
-        h, w = image.shape
-        if h == 0 or w == 0:
-            raise ValueError("empty image")
-        scale = self.choose_scale(image, scale)
-        work = image
-        if scale != 1.0:
-            size = (max(8, int(round(w * scale))), max(8, int(round(h * scale))))
-            work = cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-        tiled = work.shape[0] * work.shape[1] > self.tile_pixels
-        result = np.zeros(work.shape, np.float32)
-        for number, (turns, flip) in enumerate(_dihedral_views(self.views)):
-            view = np.ascontiguousarray(np.rot90(work[:, ::-1] if flip else work, turns))
-            if tiled:
-                report = (lambda done, total, n=number: on_tile(n * total + done, self.views * total)) if on_tile else None
-                out = self.run_tiled(view, report)
-            else:
-                out = self.run_padded(view)
-                if on_tile:
-                    on_tile(number + 1, self.views)
-            back = np.rot90(out, -turns)
-            result += back[:, ::-1] if flip else back
-        result /= self.views
-        if scale != 1.0:
-            result = cv2.resize(result, (w, h), interpolation=cv2.INTER_CUBIC)
-        return np.clip(result, 0, 1).astype(np.float32)
-
-
-TTA_VIEWS = (1, 2, 4, 8)
-
-
-def _dihedral_views(views: int) -> list[tuple[int, bool]]:
-    """(quarter turns, mirrored) for each view: 1 = as is, 2 = + mirror, 4 = + half turns, 8 = all.
-
-    Why: the network is not exactly rotation/mirror invariant; averaging the views removes part
-    of its orientation-dependent error (at ``views`` times the cost)."""
-    return [(0, False), (0, True), (2, False), (2, True), (1, False), (1, True), (3, False), (3, True)][:views]
-
-
-def _ramp(n: int, fade_start: bool, fade_end: bool, blend: int) -> np.ndarray:
-    """Weights 1 in the middle, rising linearly over ``blend`` pixels at faded ends."""
-    r = np.ones(n, np.float32)
-    k = min(blend, n // 2)
-    if k > 0:
-        edge = (np.arange(k, dtype=np.float32) + 0.5) / k
-        if fade_start:
-            r[:k] = np.minimum(r[:k], edge)
-        if fade_end:
-            r[-k:] = np.minimum(r[-k:], edge[::-1])
-    return r

@@ -19,7 +19,7 @@ import numpy as np
 from sketchdata.imageio import BadInput, list_images, load_grey, save_png
 
 from .default_model import resolve_model
-from .inference import Simplifier, load_model
+from .tiling import TiledRunner
 from .vectorize import save_svg
 
 
@@ -49,7 +49,7 @@ class Simplified:
     threshold: float | None
 
 
-def simplify_image(runner: Simplifier, image: np.ndarray, options: SimplifyOptions,
+def simplify_image(runner: TiledRunner, image: np.ndarray, options: SimplifyOptions,
                    on_tile: Callable[[int, int], None] | None = None) -> Simplified:
     """The per-image step of `sketchtrain simplify` (also what `sketchtrain app` runs, so both give
     the same bytes): scale choice, the network, then optional binarisation."""
@@ -64,9 +64,22 @@ def simplify_image(runner: Simplifier, image: np.ndarray, options: SimplifyOptio
     return Simplified(result, scale, threshold)
 
 
-def make_runner(model_path: str | Path | None, options: SimplifyOptions) -> tuple[Simplifier, dict]:
-    """Load the model (the shipped default for None) and its runner with the options' settings."""
-    model, info = load_model(resolve_model(model_path), options.constants)
+def make_runner(model_path: str | Path | None, options: SimplifyOptions) -> tuple[TiledRunner, dict]:
+    """Load the model (the shipped default for None) and its runner with the options' settings.
+    An OpenVINO IR (.xml, from `sketchtrain export`) runs with OpenVINO and never imports torch
+    (start-up: README, "Inference, whole process"); everything else runs with PyTorch."""
+    path = resolve_model(model_path)
+    if path.suffix.lower() == ".xml":
+        from .openvino_runner import OpenVinoRunner
+
+        if options.device not in ("auto", "cpu"):
+            raise ValueError(f"{path}: OpenVINO models run on the CPU here; drop --device {options.device}")
+        runner = OpenVinoRunner(path, precision=options.precision, tile=options.tile, margin=options.margin,
+                                tile_pixels=options.tile_pixels, views=options.views)
+        return runner, {**runner.info.get("source", {}), "kind": "openvino", "line_width": runner.line_width}
+    from .inference import Simplifier, load_model
+
+    model, info = load_model(path, options.constants)
     runner = Simplifier(model, device=options.device, precision=options.precision, tile=options.tile,
                         margin=options.margin, tile_pixels=options.tile_pixels, views=options.views,
                         line_width=info.get("line_width"))
