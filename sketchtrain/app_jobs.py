@@ -115,7 +115,8 @@ class SketchApp:
             if not folder.is_dir():
                 raise AppError(f"--models {folder}: no such folder")
             for path in sorted(folder.rglob("*")):
-                if path.is_file() and path.suffix.lower() in MODEL_SUFFIXES:
+                ir_weights = path.suffix.lower() == ".bin" and path.with_suffix(".xml").is_file()  # an IR's half
+                if path.is_file() and path.suffix.lower() in MODEL_SUFFIXES and not ir_weights:
                     choices[str(path.relative_to(folder))] = path
             if not choices:
                 raise AppError(f"--models {folder}: no weights files ({', '.join(MODEL_SUFFIXES)}) in it")

@@ -120,3 +120,11 @@ def test_irs_it_cannot_run_are_refused_with_the_reason(tmp_path):
     (tmp_path / "lonely.xml").write_text("not xml at all")
     with pytest.raises(OpenVinoModelError, match="not a readable OpenVINO IR"):
         OpenVinoRunner(tmp_path / "lonely.xml")
+
+
+def test_the_app_offers_an_ir_once_not_its_weights_file(exported):
+    from sketchtrain.app_jobs import SketchApp
+
+    checkpoint, xml = exported
+    names = list(SketchApp(models_dir=xml.parent).choices)
+    assert "m.xml" in names and "m.pt" in names and "m.bin" not in names
