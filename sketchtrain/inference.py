@@ -1,4 +1,7 @@
-"""Running a trained model on images of any size in bounded memory.
+"""Running a trained PyTorch model on images of any size in bounded memory.
+
+Padding, tiling, scale and views live in ``sketchtrain.tiling`` (torch-free, shared with the
+OpenVINO runner); this module loads models and supplies the PyTorch forward pass:
 
 - Padding: right and bottom by edge replication to a multiple of the network's stride (8 for
   the FCN, 16 for the U-Net), cropped back (as the authors do).
@@ -30,7 +33,6 @@ from .architectures import fold_for_inference
 from .model import RELEASED_NORMALISATION
 from .released import load_released
 from .tiling import AUTO_SCALE_RANGE, TTA_VIEWS, TiledRunner, auto_scale  # noqa: F401  (re-exported)
-
 
 # The authors' released weights record no training line width. Assumption (README): they expect
 # lines like their own demo input, test.png, which their script runs at scale 1; its median line
