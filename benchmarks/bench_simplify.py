@@ -149,12 +149,6 @@ for path in sorted(Path(sys.argv[2]).glob("*.png")):
 """
 
 
-def _read_folder(folder) -> list[np.ndarray]:
-    import cv2
-
-    return [cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) for path in sorted(folder.glob("*.png"))]
-
-
 def whole_process(args) -> None:
     """A folder of 4 scans of 650x650 through the full-width network: `sketchtrain simplify` as a
     user runs it, against the plain baseline process, both timed from start to exit, alternating."""
@@ -164,7 +158,7 @@ def whole_process(args) -> None:
     from pathlib import Path
 
     from sketchdata.effects.rough import rough_sketch
-    from sketchdata.imageio import save_png
+    from sketchdata.imageio import load_grey, save_png
     from sketchtrain.model import RELEASED_LAYERS, RELEASED_NORMALISATION
 
     folder = Path(tempfile.mkdtemp(prefix="bench_folder_"))
@@ -201,9 +195,10 @@ def whole_process(args) -> None:
     print(f"  sketchtrain simplify (--scale 1): {fast:.2f} s ({plain / fast:.2f}x)")
     print(f"  sketchtrain simplify with the OpenVINO IR of the same weights: {ov:.2f} s ({plain / ov:.2f}x); "
           f"exporting it once took {export_seconds:.1f} s")
-    outputs = [_read_folder(folder / name) for name in ("out_plain", "out_fast", "out_openvino")]
+    outputs = [[load_grey(path) for path in sorted((folder / name).glob("*.png"))]
+               for name in ("out_plain", "out_fast", "out_openvino")]
     for label, out in (("PyTorch fast path", outputs[1]), ("OpenVINO", outputs[2])):
-        worst = max(int(np.abs(a.astype(int) - b.astype(int)).max()) for a, b in zip(outputs[0], out))
+        worst = max(round(float(np.abs(a - b).max()) * 255) for a, b in zip(outputs[0], out))
         print(f"  {label} output against the plain baseline's: largest pixel difference {worst}/255")
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import torch"], check=True)

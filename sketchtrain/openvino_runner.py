@@ -29,22 +29,22 @@ class OpenVinoModelError(CheckpointError):
     """The file is not an OpenVINO IR written by `sketchtrain export`."""
 
 
-def read_openvino_info(path: str | Path) -> dict:
-    """The runtime info `sketchtrain export` stored in an IR (.xml): stride, receptive_radius,
-    line_width, source. Raises OpenVinoModelError naming the file and what to do."""
+def read_openvino_model(path: str | Path, core=None):
+    """(the IR's model, the runtime info `sketchtrain export` stored in it: stride,
+    receptive_radius, line_width, source). Raises OpenVinoModelError naming the file and what to do."""
     import openvino as ov
 
     path = Path(path)
     if not path.with_suffix(".bin").is_file():
         raise OpenVinoModelError(f"{path}: its weights file {path.with_suffix('.bin').name} is missing beside it")
     try:
-        model = ov.Core().read_model(str(path))
+        model = (core or ov.Core()).read_model(str(path))
     except RuntimeError as exc:
         raise OpenVinoModelError(f"{path}: not a readable OpenVINO IR ({str(exc).splitlines()[0]})") from None
     if not model.has_rt_info([OPENVINO_INFO_KEY]):
         raise OpenVinoModelError(f"{path}: no sketch-simplify information in this IR; export it again with "
                                  "`sketchtrain export --model CHECKPOINT -o model.xml`")
-    return json.loads(model.get_rt_info([OPENVINO_INFO_KEY]).astype(str))
+    return model, json.loads(model.get_rt_info([OPENVINO_INFO_KEY]).astype(str))
 
 
 @dataclass
@@ -67,12 +67,12 @@ class OpenVinoRunner(TiledRunner):
 
         if self.precision not in PRECISION_HINTS:
             raise ValueError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
-        self.info = read_openvino_info(self.path)
+        self._core = ov.Core()
+        self._model, self.info = read_openvino_model(self.path, self._core)
         self.stride = int(self.info["stride"])
         if self.line_width is None:
             self.line_width = self.info.get("line_width")
         self._check_tiling(int(self.info.get("receptive_radius", 0)))
-        self._core = ov.Core()
         self._config = {"PERFORMANCE_HINT": "LATENCY"}
         if PRECISION_HINTS[self.precision]:
             self._config["INFERENCE_PRECISION_HINT"] = PRECISION_HINTS[self.precision]
@@ -87,7 +87,7 @@ class OpenVinoRunner(TiledRunner):
         if key not in self._compiled:
             if len(self._compiled) >= COMPILED_SHAPES_KEPT:
                 self._compiled.pop(next(iter(self._compiled)))
-            model = self._core.read_model(str(self.path))
+            model = self._model.clone()
             model.reshape([1, 1, height, width])
             self._compiled[key] = self._core.compile_model(model, "CPU", self._config)
         return self._compiled[key]

@@ -69,21 +69,19 @@ def make_runner(model_path: str | Path | None, options: SimplifyOptions) -> tupl
     An OpenVINO IR (.xml, from `sketchtrain export`) runs with OpenVINO and never imports torch
     (start-up: README, "Inference, whole process"); everything else runs with PyTorch."""
     path = resolve_model(model_path)
+    settings = dict(precision=options.precision, tile=options.tile, margin=options.margin,
+                    tile_pixels=options.tile_pixels, views=options.views)
     if path.suffix.lower() == ".xml":
         from .openvino_runner import OpenVinoRunner
 
         if options.device not in ("auto", "cpu"):
             raise ValueError(f"{path}: OpenVINO models run on the CPU here; drop --device {options.device}")
-        runner = OpenVinoRunner(path, precision=options.precision, tile=options.tile, margin=options.margin,
-                                tile_pixels=options.tile_pixels, views=options.views)
+        runner = OpenVinoRunner(path, **settings)
         return runner, {**runner.info.get("source", {}), "kind": "openvino", "line_width": runner.line_width}
     from .inference import Simplifier, load_model
 
     model, info = load_model(path, options.constants)
-    runner = Simplifier(model, device=options.device, precision=options.precision, tile=options.tile,
-                        margin=options.margin, tile_pixels=options.tile_pixels, views=options.views,
-                        line_width=info.get("line_width"))
-    return runner, info
+    return Simplifier(model, device=options.device, line_width=info.get("line_width"), **settings), info
 
 
 @dataclass

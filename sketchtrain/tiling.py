@@ -10,6 +10,7 @@ an OpenVINO model never imports it (start-up is a large part of a short `simplif
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Callable
 
 import cv2
@@ -53,7 +54,7 @@ def auto_scale(image: np.ndarray, model_line_width: float | None) -> float:
     return round(scale * 20) / 20
 
 
-class TiledRunner:
+class TiledRunner(ABC):
     """Tiling, scale and views around ``_run``. Subclasses set ``stride``, ``tile``, ``margin``,
     ``blend``, ``tile_pixels``, ``views`` and ``line_width``, call :meth:`_check_tiling` once,
     and implement ``_run``."""
@@ -79,8 +80,9 @@ class TiledRunner:
             raise ValueError(f"tile must be at least the network's stride {self.stride}, got {self.tile}")
         self.margin = max(self.margin, round_up(receptive_radius, self.stride))
 
-    def _run(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - supplied by each backend
-        raise NotImplementedError
+    @abstractmethod
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        """One forward pass on an array whose sides are multiples of the stride (each backend's)."""
 
     def run_padded(self, image: np.ndarray) -> np.ndarray:
         """Whole image in one pass: pad to the stride by edge replication, crop back."""
