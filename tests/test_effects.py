@@ -94,6 +94,28 @@ def test_pressure_lightens_ink_towards_a_ceiling_and_keeps_the_paper():
     assert np.corrcoef(drawing[ink][order], light[ink][order])[0, 1] > 0.8  # (the hand's drift varies it)
 
 
+def test_paper_texture_tints_the_paper_with_grain_of_a_scans_size_and_keeps_the_lines():
+    """Grain like the tuning scans' (std 0.015-0.03 of white once blurred away from lines; bumps
+    wider than a pixel), a grey paper level, and the lines still the darkest thing on the page."""
+    from sketchdata.effects.paper import paper_texture, tooth_field
+
+    blank = np.ones((160, 160), np.float32)
+    out = paper_texture(blank, 1.0, np.random.default_rng(5))
+    grain = out - cv2.GaussianBlur(out, (0, 0), 6)
+    assert 0.005 < grain[8:-8, 8:-8].std() < 0.04
+    assert 0.78 <= np.median(out) <= 0.98
+    # coarse bumps: neighbours correlate more than for pixel noise, and more for a larger sigma
+    def neighbour_correlation(field):
+        return np.corrcoef(field[:, :-1].ravel(), field[:, 1:].ravel())[0, 1]
+    rng = np.random.default_rng(0)
+    assert 0.3 < neighbour_correlation(tooth_field((128, 128), 0.6, rng)) < neighbour_correlation(
+        tooth_field((128, 128), 2.0, rng))
+    drawing = procedural_line_art((128, 160), np.random.default_rng(1))
+    textured = paper_texture(drawing, 1.0, np.random.default_rng(2))
+    ink, paper = drawing < 0.3, drawing > 0.99
+    assert textured[ink].mean() < textured[paper].mean() - 0.3
+
+
 def test_figure_drawings_redrawn_rough_keep_their_small_shapes():
     """Redrawn from their own strokes, small closed shapes (eyes, buttons) stay where they were."""
     from sketchdata.effects.rough import rough_from_polylines

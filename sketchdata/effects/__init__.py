@@ -11,7 +11,7 @@ import zlib
 import albumentations as A
 import numpy as np
 
-from .transforms import PencilPressure, RandomNoise, RoughSketch, SketchEffect, Slur, Tone
+from .transforms import PaperTexture, PencilPressure, RandomNoise, RoughSketch, SketchEffect, Slur, Tone
 
 EFFECTS: dict[str, type[SketchEffect]] = {
     "rough": RoughSketch,
@@ -19,6 +19,7 @@ EFFECTS: dict[str, type[SketchEffect]] = {
     "tone": Tone,
     "random": RandomNoise,
     "pressure": PencilPressure,
+    "paper": PaperTexture,
 }
 
 _NAME_OF_CLASS = {cls.__name__: name for name, cls in EFFECTS.items()}

@@ -16,6 +16,7 @@ from pydantic import field_validator
 
 from ..imageio import to_uint8
 from .noise import random_noise
+from .paper import paper_texture
 from .pressure import pencil_pressure
 from .rough import rough_sketch
 from .slur import slur
@@ -89,3 +90,9 @@ class PencilPressure(SketchEffect):
     """Lighter, saturating graphite with a drifting hand pressure (sketchdata.effects.pressure)."""
 
     effect_function = staticmethod(pencil_pressure)
+
+
+class PaperTexture(SketchEffect):
+    """Grey, toothy paper with grain of random size (sketchdata.effects.paper)."""
+
+    effect_function = staticmethod(paper_texture)
