@@ -1,7 +1,10 @@
 """Sheets for judging a model on the *judging* half of the real scans, by eye.
 
     .venv/bin/python benchmarks/judge_scans.py [--model runs/x/best.pt] [--scans ../shared/data/rough] \
-        [--scales 1,1.5,2] [--out out/judge]
+        [--scales 1,1.5,2] [--out out/judge] [--half tuning]
+
+``--half tuning`` draws the same sheets for the tuning half instead: the only scans that may
+be looked at to calibrate the synthesis or ``--scale auto``.
 
 For each judging scan (benchmarks/real/scans_split.json) one PNG: input | model at --scale auto |
 model at each fixed scale | Otsu | Sauvola, and a line per scan with the scale auto chose. The
@@ -30,13 +33,15 @@ def main() -> None:
     ap.add_argument("--scales", default="1,1.5,2")
     ap.add_argument("--out", type=Path, default=Path("out/judge"))
     ap.add_argument("--cell", type=int, default=420)
+    ap.add_argument("--half", choices=("judging", "tuning"), default="judging",
+                    help="which half of the split: judging (model quality) or tuning (calibrating the synthesis or --scale auto)")
     args = ap.parse_args()
     model, info = load_model(resolve_model(args.model))
     runner = Simplifier(model, line_width=info.get("line_width"))
     fixed = [float(v) for v in args.scales.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
     report = {}
-    for name in json.loads(SPLIT.read_text())["judging"]:
+    for name in json.loads(SPLIT.read_text())[args.half]:
         image = load_grey(args.scans / name)
         auto = runner.choose_scale(image, "auto")
         row = [image, runner.simplify(image, auto)] + [runner.simplify(image, s) for s in fixed]

@@ -162,8 +162,6 @@ class TiledRunner(ABC):
         return np.clip(result, 0, 1).astype(np.float32)
 
 
-TTA_VIEWS = (1, 2, 4, 8)
-
 
 def _dihedral_views(views: int) -> list[tuple[int, bool]]:
     """(quarter turns, mirrored) for each view: 1 = as is, 2 = + mirror, 4 = + half turns, 8 = all.
