@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .fit_config import ALPHA, BETA, D_PRETRAIN  # noqa: F401  (the authors' constants, beside the options)
+from .fit_config import ALPHA, BETA  # the authors' constants, beside the options
 
 REAL, FAKE = 1.0, 0.0
 

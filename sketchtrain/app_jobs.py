@@ -23,7 +23,7 @@ from sketchdata.imageio import BadInput, encode_png, load_grey
 
 from .checkpoint import CheckpointError
 from .default_model import MODEL_SUFFIXES, default_model_path
-from .inference import TTA_VIEWS
+from .tiling import TTA_VIEWS
 from .simplify import SimplifyOptions, make_runner, parse_scale, parse_threshold, simplify_image
 from .vectorize import svg_document
 

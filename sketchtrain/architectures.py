@@ -22,7 +22,7 @@ from torch import nn
 
 from .model import VARIANTS as FCN_VARIANTS, ModelConfig, SimplifyNet, fold_batchnorm, forward_flops
 from .unet import UNET_VARIANTS, SketchUNet, fold_unet, unet_flops
-from .tiling import pad_to_stride, padding_to_stride, round_up  # noqa: F401  (torch-free; re-exported)
+from .tiling import padding_to_stride
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import torch
 
 from sketchdata.files import atomic_target
 
-from .errors import CheckpointError  # noqa: F401  (re-exported)
+from .errors import CheckpointError
 
 FORMAT = "sketchtrain-checkpoint/1"
 

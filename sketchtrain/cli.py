@@ -93,7 +93,7 @@ def fit(
     """Train the simplification network on shards (ADADELTA, weighted MSE, bf16; --adversarial)."""
     from .errors import CheckpointError
     from .data import DataError
-    from .train import FitConfig, TrainingStopped, fit as fit_fn
+    from .train import TrainingStopped, fit as fit_fn
     from sketchdata.dataset import DatasetError
 
     cfg = FitConfig(dataset=str(shards), out=str(out), arch=arch, variant=variant, steps=steps, batch=batch, crop=crop,

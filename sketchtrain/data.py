@@ -79,7 +79,7 @@ def _crop_pair(inp: np.ndarray, tgt: np.ndarray, crop: int, rng: random.Random |
                stride: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """Random (training) or centre (validation) crop; pads with edge values when too small.
     ``crop`` 0: the whole sample, padded to the network's ``stride``."""
-    from .architectures import pad_to_stride
+    from .tiling import pad_to_stride
 
     h, w = inp.shape
     if crop <= 0:

@@ -32,7 +32,7 @@ from .checkpoint import CheckpointError, model_from_checkpoint, recognise
 from .architectures import fold_for_inference
 from .model import RELEASED_NORMALISATION
 from .released import load_released
-from .tiling import AUTO_SCALE_RANGE, TTA_VIEWS, TiledRunner, auto_scale  # noqa: F401  (re-exported)
+from .tiling import TiledRunner
 
 # The authors' released weights record no training line width. Assumption (README): they expect
 # lines like their own demo input, test.png, which their script runs at scale 1; its median line

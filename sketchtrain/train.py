@@ -23,7 +23,7 @@ from sketchdata.imageio import atomic_write_bytes
 
 from .adversary import Adversary
 from .checkpoint import load_checkpoint, restore_training_state, save_checkpoint, training_checkpoint
-from .fit_config import FitConfig  # noqa: F401  (re-exported: the options live without torch)
+from .fit_config import FitConfig  # the options live without torch (the CLI imports them alone)
 from .data import dataset_shards, manifest_fingerprint, train_batches
 from .distributed import (DistInfo, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)

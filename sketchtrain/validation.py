@@ -59,7 +59,7 @@ def fixed_examples(shards: list[str], count: int, skipped: list[dict]) -> list[t
 @torch.no_grad()
 def progression(model, examples, device, precision, path: Path) -> np.ndarray:
     """Write the progression picture of ``examples`` to ``path`` and return it."""
-    from .architectures import pad_to_stride
+    from .tiling import pad_to_stride
 
     model.eval()
     rows = []

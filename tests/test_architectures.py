@@ -10,9 +10,10 @@ import torch
 from sketchdata.build import build_dataset
 from sketchdata.recipe import load_recipe
 from sketchtrain.architectures import (ARCHITECTURES, build_model, config_from_dict, fold_for_inference, model_config,
-                                       model_flops, pad_to_stride)
+                                       model_flops)
 from sketchtrain.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint, save_checkpoint
 from sketchtrain.inference import Simplifier, load_model
+from sketchtrain.tiling import pad_to_stride
 from sketchtrain.train import FitConfig, fit
 
 EVERY_MODEL = [(arch, variant) for arch, spec in ARCHITECTURES.items() for variant in spec.variants]

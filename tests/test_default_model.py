@@ -16,7 +16,7 @@ from conftest import ROOT, calibrated_model, make_drawings, save_model_checkpoin
 from sketchdata.linewidth import median_stroke_width
 from sketchdata.render import render_polylines
 from sketchtrain.cli import app
-from sketchtrain.inference import AUTO_SCALE_RANGE, auto_scale
+from sketchtrain.tiling import AUTO_SCALE_RANGE, auto_scale
 
 runner = CliRunner()
 LINES = [np.array([[10, 10 + 20 * k], [240, 30 + 20 * k]], float) for k in range(8)]

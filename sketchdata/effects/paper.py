@@ -31,8 +31,8 @@ def paper_texture(image: np.ndarray, strength: float, rng: np.random.Generator) 
     """strength 0 = unchanged; 1 = dim grey paper with strong, coarse tooth.
 
     The paper level moves to a random tint (darker with strength), the grain's amplitude grows
-    with strength (a standard deviation up to 4% of the paper level), and ink is lightened a little where the
-    tooth has a valley (graphite does not reach it)."""
+    with strength (a standard deviation up to 4% of the paper level), and ink is lightened a
+    little where the tooth has a valley (graphite does not reach it)."""
     if strength <= 0:
         return image.copy()
     s = float(strength)
