@@ -2,7 +2,7 @@
 folds it for inference, and counts its FLOPs. Commands rebuild a model from the config in its
 checkpoint alone (``build_model``), so a new architecture touches this file and its own.
 
-Every model exposes ``stride`` (input sides must be multiples of it: see ``pad_to_stride``)
+Every model exposes ``stride`` (input sides must be multiples of it: see ``sketchtrain.tiling.pad_to_stride``)
 and ``receptive_radius`` (the tile margin that makes tiled and whole-image outputs agree).
 
 - ``fcn``: the 2016 network (sketchtrain.model); ``--variant`` is its channel width
