@@ -8,7 +8,8 @@ and ``receptive_radius`` (the tile margin that makes tiled and whole-image outpu
 - ``fcn``: the 2016 network (sketchtrain.model); ``--variant`` is its channel width
   (full, half, quarter, eighth, sixteenth). The paper's reproduction and the released layout.
 - ``unet``: encoder-decoder with additive skips and a full-resolution path (sketchtrain.unet);
-  ``--variant`` is its size (tiny, small, base).
+  ``--variant`` is its size (tiny, small, base), or ``lite``: a pixel-unshuffled stem instead of
+  the full-resolution path (every layer at half resolution or below; the fastest).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ register(Architecture(
     build=SimplifyNet, fold=fold_batchnorm, flops=lambda config, h, w: forward_flops(config.width, h, w)))
 
 register(Architecture(
-    name="unet", summary="encoder-decoder, stride 16, additive skips, full-resolution path, dilated bottleneck",
+    name="unet", summary="encoder-decoder, stride 16, additive skips, dilated bottleneck; a full-resolution path "
+                        "(tiny, small, base) or a pixel-unshuffled stem (lite)",
     variants={name: {"layout": layout} for name, layout in UNET_VARIANTS.items()}, default_variant="small",
     build=SketchUNet, fold=fold_unet, flops=lambda config, h, w: unet_flops(config.layout, h, w)))
 

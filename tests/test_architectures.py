@@ -19,6 +19,8 @@ from sketchtrain.train import FitConfig, fit
 EVERY_MODEL = [(arch, variant) for arch, spec in ARCHITECTURES.items() for variant in spec.variants]
 # the cheapest size of each architecture, for the tests that run many passes
 SMALLEST = [("fcn", "sixteenth"), ("unet", "tiny")]
+# plus the sizes whose layout changes the geometry (lite: pixel-unshuffled stem)
+GEOMETRIES = SMALLEST + [("unet", "lite")]
 
 
 def _with_batchnorm_statistics(model: torch.nn.Module) -> torch.nn.Module:
@@ -49,7 +51,7 @@ def test_every_model_keeps_the_shape_stays_in_range_and_passes_gradients(arch, v
         model(torch.rand(1, 1, side + 8 if model.stride > 8 else side + 4, side))
 
 
-@pytest.mark.parametrize("arch,variant", SMALLEST)
+@pytest.mark.parametrize("arch,variant", GEOMETRIES)
 def test_receptive_radius_bounds_what_an_output_pixel_sees(arch, variant):
     """The input pixels an output pixel depends on (non-zero gradient, float64) lie within the
     model's receptive radius, and reach beyond half of it: the radius is what the tile margin
@@ -76,7 +78,7 @@ def test_folded_inference_layout_matches_the_trained_model(arch, variant):
         assert torch.allclose(fold_for_inference(model)(x), model(x), atol=1e-4)
 
 
-@pytest.mark.parametrize("arch,variant", SMALLEST)
+@pytest.mark.parametrize("arch,variant", GEOMETRIES)
 def test_tiled_equals_whole_image_within_one_level_for_every_architecture(arch, variant):
     torch.manual_seed(0)
     model = fold_for_inference(_with_batchnorm_statistics(build_model(model_config(variant, arch))))
@@ -163,10 +165,11 @@ def test_unet_trains_resumes_exactly_and_its_checkpoints_run_everywhere(shards, 
         fit(FitConfig(dataset=str(shards), out=str(tmp_path / "e"), steps=2, **{**UNET_FAST, "crop": 40}))
 
 
-def test_unet_exports_to_onnx_torchscript_and_openvino_with_the_equivalence_check(shards, tmp_path):
+@pytest.mark.parametrize("variant", ["tiny", "lite"])  # lite: pixel (un)shuffle in the exported graph
+def test_unet_exports_to_onnx_torchscript_and_openvino_with_the_equivalence_check(variant, shards, tmp_path):
     from sketchtrain.export import export_model
 
-    fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=2, **UNET_FAST))
+    fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=2, **{**UNET_FAST, "variant": variant}))
     for suffix in (".onnx", ".pt", ".xml"):
         report = export_model(tmp_path / "a" / "last.pt", tmp_path / f"m{suffix}")
         assert report["max_abs_diff"] <= 1e-3 and report["model"]["arch"] == "unet"
