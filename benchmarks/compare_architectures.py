@@ -35,7 +35,7 @@ from sketchtrain.inference import Simplifier  # noqa: E402
 from sketchtrain.lossmap import weighted_mse  # noqa: E402
 from sketchtrain.model import count_parameters  # noqa: E402
 
-MODELS = [("fcn", "quarter"), ("fcn", "eighth"), ("unet", "tiny"), ("unet", "small"), ("unet", "base"), ("unet", "lite")]
+MODELS = [("fcn", "quarter"), ("fcn", "eighth"), ("fcn", "sixteenth"), ("unet", "tiny"), ("unet", "small"), ("unet", "base"), ("unet", "lite")]
 
 
 def train_step_seconds(arch: str, variant: str, steps: int, batch: int = 16, crop: int = 128) -> float:
@@ -98,20 +98,21 @@ def table(runs: list[Path], cost_path: Path, plot: Path | None, fcn_baseline: st
     from sketchtrain.plots import line_chart
 
     cost = json.loads(cost_path.read_text()) if cost_path.exists() else {}
-    header = ("| model | params | GFLOP/MP | CPU inference ms/MP | training samples/s | steps | F heldout | "
-              "F heldout_rough | Chamfer heldout_rough |")
+    header = ("| model | params | GFLOP/MP | CPU inference ms/MP | training samples/s | steps (best.pt at) | "
+              "F heldout | F heldout_rough | Chamfer heldout_rough |")
     print(header)
     print("| --- " * (header.count("|") - 1) + "|")
     rows = []
     if fcn_baseline:  # the README's 30-minute FCN run: name:steps:F heldout:F rough:Chamfer rough
         name, steps, f_held, f_rough, chamfer = fcn_baseline.split(":")
-        rows.append((name, int(steps), float(f_held), float(f_rough), float(chamfer)))
+        rows.append((name, steps, float(f_held), float(f_rough), float(chamfer)))
     for run in runs:
         ckpt = torch.load(run / "best.pt", map_location="cpu", weights_only=True)
         model = ckpt["model"]
         held, rough = _summary(run / "eval_heldout"), _summary(run / "eval_heldout_rough")
-        rows.append((f"{model.get('arch', 'fcn')} {model['variant']}", ckpt["step"], held["f"], rough["f"],
-                     rough["chamfer"]))
+        budget = json.loads((run / "run.json").read_text())["args"]["steps"]
+        rows.append((f"{model.get('arch', 'fcn')} {model['variant']}", f"{budget} ({ckpt['step']})", held["f"],
+                     rough["f"], rough["chamfer"]))
     points = []
     for name, steps, f_held, f_rough, chamfer in rows:
         figures = cost.get(name, {})

@@ -5,14 +5,14 @@
 # Equal budget: the FCN baseline took 4000 steps; every other model gets
 # 4000 x (its training samples/s / the FCN quarter's), measured side by side by
 # `benchmarks/compare_architectures.py cost`, i.e. the same CPU time on a quiet machine.
-# Usage: bash scripts/compare_architectures.sh [MODEL:STEPS ...]   (default: the three U-Nets)
+# Usage: bash scripts/compare_architectures.sh [ARCH:VARIANT:STEPS ...]   (default: the four U-Net sizes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 for dataset in procedural_train heldout heldout_rough; do
     [ -f "datasets/$dataset/manifest.json" ] || $BIN/sketchdata build --recipe "recipes/experiments/$dataset.yaml" --workers 2 -q
 done
-MODELS=${*:-"unet:small:5600 unet:base:3400 unet:tiny:6700"}
+MODELS=${*:-"unet:tiny:6700 unet:small:6240 unet:base:3400 unet:lite:12600"}
 for spec in $MODELS; do
     IFS=: read -r arch variant steps <<<"$spec"
     run="runs/arch_${arch}_${variant}"
