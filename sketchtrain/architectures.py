@@ -9,7 +9,7 @@ and ``receptive_radius`` (the tile margin that makes tiled and whole-image outpu
   (full, half, quarter, eighth, sixteenth). The paper's reproduction and the released layout.
 - ``unet``: encoder-decoder with additive skips and a full-resolution path (sketchtrain.unet);
   ``--variant`` is its size (tiny, small, base), or ``lite``: a pixel-unshuffled stem instead of
-  the full-resolution path (every layer at half resolution or below; the fastest).
+  the full-resolution path (every layer at half resolution or below; the fastest U-Net).
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ def fit(
     arch: str = typer.Option(FitConfig.arch, help="fcn (the paper's network) | unet (encoder-decoder with skips)."),
     variant: str = typer.Option(FitConfig.variant, help="Size. fcn: full | half | quarter | eighth | sixteenth "
                                 "(channel width; default quarter). unet: tiny | small | base | lite (default small; "
-                                "lite: every layer at half resolution or below, the fastest)."),
+                                "lite: every layer at half resolution or below, the fastest U-Net)."),
     steps: int = typer.Option(FitConfig.steps, help="Optimiser steps in total (a resumed run continues to this)."),
     batch: int = typer.Option(FitConfig.batch, help="Samples per step and process (authors: 8)."),
     crop: int = typer.Option(FitConfig.crop, help="Random crop side (multiple of 8); 0 = the stored patch size."),
