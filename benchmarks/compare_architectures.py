@@ -35,7 +35,8 @@ from sketchtrain.inference import Simplifier  # noqa: E402
 from sketchtrain.lossmap import weighted_mse  # noqa: E402
 from sketchtrain.model import count_parameters  # noqa: E402
 
-MODELS = [("fcn", "quarter"), ("fcn", "eighth"), ("fcn", "sixteenth"), ("unet", "tiny"), ("unet", "small"), ("unet", "base"), ("unet", "lite")]
+MODELS = [("fcn", "quarter"), ("fcn", "eighth"), ("fcn", "sixteenth"),
+          ("unet", "tiny"), ("unet", "small"), ("unet", "base"), ("unet", "lite")]
 
 
 def train_step_seconds(arch: str, variant: str, steps: int, batch: int = 16, crop: int = 128) -> float:
