@@ -51,6 +51,41 @@ def test_every_model_keeps_the_shape_stays_in_range_and_passes_gradients(arch, v
         model(torch.rand(1, 1, side + 8 if model.stride > 8 else side + 4, side))
 
 
+def _convolution_flops_run(model: torch.nn.Module, x: torch.Tensor) -> tuple[float, int]:
+    """Multiply-adds x 2 of the convolutions a forward pass really runs (forward hooks), and the
+    largest feature-map side any convolution writes."""
+    flops, largest, hooks = [0.0], [0], []
+
+    def count(module, inputs, output):
+        k = module.kernel_size[0] * module.kernel_size[1]
+        if isinstance(module, torch.nn.ConvTranspose2d):  # each input pixel scatters a k x k kernel
+            flops[0] += 2.0 * inputs[0].numel() * module.out_channels * k
+        else:
+            flops[0] += 2.0 * output.numel() * module.in_channels // module.groups * k
+        largest[0] = max(largest[0], output.shape[-1])
+
+    for module in model.modules():
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+            hooks.append(module.register_forward_hook(count))
+    with torch.no_grad():
+        model(x)
+    for hook in hooks:
+        hook.remove()
+    return flops[0], largest[0]
+
+
+@pytest.mark.parametrize("arch,variant", EVERY_MODEL)
+def test_flop_count_is_what_the_convolutions_run(arch, variant):
+    """The GFLOP/MP of the comparison table are counted from layer shapes; they must equal what
+    a forward pass runs, for every size (lite: at half resolution, 4 channels in and out)."""
+    model = build_model(model_config(variant, arch)).eval()
+    side = 2 * model.stride
+    ran, largest = _convolution_flops_run(model, torch.rand(1, 1, side, side))
+    assert model_flops(model.config, side, side) == pytest.approx(ran, rel=1e-9)
+    if variant == "lite":  # no convolution writes a full-resolution map: the point of its stem
+        assert largest == side // 2
+
+
 @pytest.mark.parametrize("arch,variant", GEOMETRIES)
 def test_receptive_radius_bounds_what_an_output_pixel_sees(arch, variant):
     """The input pixels an output pixel depends on (non-zero gradient, float64) lie within the
