@@ -25,12 +25,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sketchtrain.metrics import STROKE_LEVEL, load_luma8, stroke_scores  # noqa: E402
+from sketchtrain.metrics import STROKE_LEVEL, load_luma8, stroke_distances, stroke_scores  # noqa: E402
 
 TOLERANCE, NEAR = 1.0, 3.0
 
@@ -43,11 +41,9 @@ def error_distances(folder: Path) -> dict:
     for output in outputs:
         pred = load_luma8(output) <= STROKE_LEVEL
         target = load_luma8(output.with_name(output.name.replace("_model", "_target"))) <= STROKE_LEVEL
-        to_target, to_pred = ndimage.distance_transform_edt(~target), ndimage.distance_transform_edt(~pred)
-        for kind, strokes, distance in (("fp", pred, to_target), ("fn", target, to_pred)):
-            missed = strokes & (distance > TOLERANCE)
-            counts[f"{kind}_near"] += int((missed & (distance <= NEAR)).sum())
-            counts[f"{kind}_far"] += int((missed & (distance > NEAR)).sum())
+        for kind, distance in zip(("fp", "fn"), stroke_distances(pred, target)):
+            counts[f"{kind}_near"] += int(((distance > TOLERANCE) & (distance <= NEAR)).sum())
+            counts[f"{kind}_far"] += int((distance > NEAR).sum())
         counts["pred"] += int(pred.sum())
         counts["target"] += int(target.sum())
     return {"images": len(outputs), **counts}

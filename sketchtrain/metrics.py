@@ -48,6 +48,12 @@ def tolerance_pixels(shape: tuple[int, int], tol_px: float | None, tol_permille:
     return t, f"{tol_permille:g}/1000 of the long edge = {t:.3f} px"
 
 
+def stroke_distances(pred_ink: np.ndarray, gt_ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """D_pg (each output stroke pixel to the nearest reference stroke pixel) and D_gp (the
+    reverse), exact Euclidean, in pixels, in the order of the masks' stroke pixels."""
+    return distance_transform_edt(~gt_ink)[pred_ink], distance_transform_edt(~pred_ink)[gt_ink]
+
+
 def stroke_scores(pred8: np.ndarray, gt8: np.ndarray, tol_px: float | None = None,
                   tol_permille: float | None = None) -> dict:
     """Benchmark numbers for one pair of 8-bit luma images of the same size."""
@@ -62,8 +68,7 @@ def stroke_scores(pred8: np.ndarray, gt8: np.ndarray, tol_px: float | None = Non
     if not pred_ink.any() or not gt_ink.any():
         which = " and ".join(n for n, ink in (("output", pred_ink), ("reference", gt_ink)) if not ink.any())
         return {**result, "blank": True, "blank_reason": f"{which} has no stroke pixel (L <= 191)"}
-    d_pg = distance_transform_edt(~gt_ink)[pred_ink]
-    d_gp = distance_transform_edt(~pred_ink)[gt_ink]
+    d_pg, d_gp = stroke_distances(pred_ink, gt_ink)
     precision = float((d_pg <= t).mean())
     recall = float((d_gp <= t).mean())
     f = 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
