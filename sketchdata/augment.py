@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -19,8 +20,9 @@ import numpy as np
 import webdataset as wds
 
 from .shardformat import INPUT, MANIFEST, META, TARGET
-from .dataset import read_manifest, shard_paths
+from .dataset import describe_read_error, read_manifest, shard_paths
 from .effects import EFFECTS, stable_seed
+from .files import atomic_target, is_within, refuse_overwriting
 from .imageio import BadInput, atomic_write_bytes, decode_grey, encode_png, list_images, load_grey
 
 
@@ -40,8 +42,12 @@ def augment_folder(src: Path, out: Path, noise: str, strength: tuple[float, floa
     effect = EFFECTS[noise].effect_function
     report = AugmentReport()
     files = list_images(src)
+    if is_within(out, src):  # OUT inside IN (art -> art/aug): its earlier outputs are not inputs
+        files = [f for f in files if not is_within(f, out)]
     if not files:
         raise BadInput(f"{src}: no image files found")
+    planned = [out / side / f.relative_to(src).with_suffix(".png") for f in files for side in ("rough", "clean")]
+    refuse_overwriting([*planned, out / "augment.json"], files, "choose an OUT folder outside IN")
     for file in files:
         rel = file.relative_to(src).with_suffix(".png")
         rough_path, clean_path = out / "rough" / rel, out / "clean" / rel
@@ -66,10 +72,29 @@ def augment_folder(src: Path, out: Path, noise: str, strength: tuple[float, floa
     return report
 
 
+def _augment_sample(sample: dict, shard: str, writer, effect, noise: str, strength, seed: int,
+                    report: AugmentReport) -> None:
+    key = sample["__key__"]
+    try:
+        inp = decode_grey(sample[INPUT])
+        meta = json.loads(sample.get(META, b"{}"))
+    except (BadInput, KeyError, ValueError) as exc:
+        report.skipped.append({"path": shard, "key": key, "reason": str(exc)})
+        return
+    rng = np.random.default_rng(stable_seed(seed, key, noise))
+    s = _draw_strength(strength, rng)
+    meta.setdefault("effects", []).append({"name": noise, "strength": round(s, 4), "augment": True})
+    writer.write({"__key__": key, INPUT: encode_png(effect(inp, s, rng)), TARGET: sample[TARGET],
+                  META: json.dumps(meta, sort_keys=True).encode()})
+
+
 def augment_dataset(src: Path, out: Path, noise: str, strength: tuple[float, float], seed: int,
                     on_item: Callable[[], None] | None = None) -> AugmentReport:
     effect = EFFECTS[noise].effect_function
     manifest = read_manifest(src)
+    shards = [shard for split in ("train", "validation") for shard in shard_paths(src, split)]
+    refuse_overwriting([out / MANIFEST, *(out / Path(shard).name for shard in shards)], [src / MANIFEST, *shards],
+                       "choose an OUT folder outside IN")
     report = AugmentReport()
     out.mkdir(parents=True, exist_ok=True)
     for split in ("train", "validation"):
@@ -78,27 +103,18 @@ def augment_dataset(src: Path, out: Path, noise: str, strength: tuple[float, flo
             if final.exists():
                 report.existing += 1
                 continue
-            tmp = out / f".{final.name}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as fh:
+            with atomic_target(final) as tmp, open(tmp, "wb") as fh:
                 writer = wds.TarWriter(fh, mtime=0.0)
-                for sample in wds.WebDataset([shard], shardshuffle=False, empty_check=False):
-                    key = sample["__key__"]
-                    try:
-                        inp = decode_grey(sample[INPUT])
-                        meta = json.loads(sample.get(META, b"{}"))
-                    except (BadInput, KeyError, ValueError) as exc:
-                        report.skipped.append({"path": shard, "key": key, "reason": str(exc)})
-                        continue
-                    rng = np.random.default_rng(stable_seed(seed, key, noise))
-                    s = _draw_strength(strength, rng)
-                    meta.setdefault("effects", []).append({"name": noise, "strength": round(s, 4), "augment": True})
-                    writer.write({"__key__": key, INPUT: encode_png(effect(inp, s, rng)),
-                                  TARGET: sample[TARGET],
-                                  META: json.dumps(meta, sort_keys=True).encode()})
-                    if on_item:
-                        on_item()
+                try:
+                    for sample in wds.WebDataset([shard], shardshuffle=False, empty_check=False):
+                        _augment_sample(sample, shard, writer, effect, noise, strength, seed, report)
+                        if on_item:
+                            on_item()
+                except (tarfile.TarError, OSError, ValueError) as exc:  # a torn shard: keep what was read
+                    report.skipped.append({"path": shard, "reason": f"unreadable from here on ({describe_read_error(exc)})"})
                 writer.close()
-            os.replace(tmp, final)
+                fh.flush()
+                os.fsync(fh.fileno())
             report.written += 1
     manifest["augmented"] = manifest.get("augmented", []) + [
         {"from": str(src), "noise": noise, "strength": list(strength), "seed": seed}]

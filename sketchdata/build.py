@@ -23,8 +23,9 @@ from typing import Callable
 
 import webdataset as wds
 
+from .files import OverwriteRefused, ensure_folder, is_within, refuse_overwriting
 from .imageio import BadInput, atomic_write_bytes
-from .recipe import Recipe
+from .recipe import MAX_PLAN_SAMPLES, Recipe
 from .samples import SampleMaker, SourceStats, expected_samples
 from .sources import SourceItem, collect_sources
 
@@ -66,16 +67,32 @@ def plan_shards(items: list[SourceItem], recipe: Recipe) -> list[ShardPlan]:
     plans: list[ShardPlan] = []
     for split in SPLITS:
         current: list[SourceItem] = []
-        count = 0
+        count = index = 0
         for item in (it for it in items if it.split == split):
             current.append(item)
             count += expected_samples(item, recipe)
             if count >= recipe.output.shard_samples:
-                plans.append(ShardPlan(split, sum(p.split == split for p in plans), current, count))
-                current, count = [], 0
+                plans.append(ShardPlan(split, index, current, count))
+                current, count, index = [], 0, index + 1
         if current:
-            plans.append(ShardPlan(split, sum(p.split == split for p in plans), current, count))
+            plans.append(ShardPlan(split, index, current, count))
     return plans
+
+
+def refuse_overwriting_sources(recipe: Recipe, items: list[SourceItem], plans: list[ShardPlan], out: Path) -> None:
+    """Before any work: no output over the recipe or a source file, and no shards among the
+    drawings (an output folder that holds source files directly)."""
+    sources = [Path(p) for item in items for p in (item.clean, item.rough, item.npz) if p]
+    holding = next((s for s in sources if s.parent.resolve() == out), None)
+    if holding is not None:
+        raise OverwriteRefused(f"output folder {out} holds the source drawing {holding}: the shards would mix with "
+                               "(and could overwrite) your drawings; choose another --out")
+    outputs = [out / MANIFEST, *(out / f"{plan.name}.tar" for plan in plans)]
+    refuse_overwriting(outputs, [p for p in (recipe.file,) if p] + sources, "choose another --out")
+    parts = out / PARTS
+    inside = next((p for p in [Path(recipe.file)] if recipe.file and is_within(p, parts)), None)
+    if inside is not None:
+        raise OverwriteRefused(f"writing {parts} would overwrite the input {inside}; choose another --out")
 
 
 def plan_fingerprint(recipe: Recipe, items: list[SourceItem]) -> str:
@@ -276,9 +293,14 @@ def build_dataset(
     if not items:
         raise BuildError("no usable source drawings: " + ("; ".join(f"{s.path}: {s.reason}" for s in skipped[:5])
                                                           or "the recipe's sources matched no files"))
+    planned = sum(expected_samples(item, recipe) for item in items)
+    if planned > MAX_PLAN_SAMPLES:
+        raise BuildError(f"the recipe plans {planned:,} samples, over the {MAX_PLAN_SAMPLES // 1_000_000} M samples one "
+                         "build takes; split the sources over several recipes or datasets")
     plans = plan_shards(items, recipe)
+    refuse_overwriting_sources(recipe, items, plans, out)
     fingerprint = plan_fingerprint(recipe, items)
-    (out / PARTS).mkdir(parents=True, exist_ok=True)
+    ensure_folder(out / PARTS)
     plan_file = out / PARTS / "plan.json"
     if plan_file.exists():
         previous = json.loads(plan_file.read_text()).get("fingerprint")
@@ -331,7 +353,8 @@ def _build_part(recipe: Recipe, out: Path, plans: list[ShardPlan], part: tuple[i
     index_i, index_n = part
     mine = [p for k, p in enumerate(plans) if k % index_n == index_i]
     done = [p for p in mine if (out / PARTS / f"{p.name}.json").exists() and (out / f"{p.name}.tar").exists()]
-    todo = [p for p in mine if p not in done]
+    finished = {p.name for p in done}  # by name: comparing plans compares their item lists (quadratic)
+    todo = [p for p in mine if p.name not in finished]
     emit("plan", {"shards": len(mine), "done": len(done), "images": sum(len(p.items) for p in todo),
                   "samples": sum(p.expected for p in todo), "skipped": len(skipped), "skipped_inputs": plan_skipped})
     built: list[dict] = []

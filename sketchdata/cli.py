@@ -13,6 +13,7 @@ from .augment import augment as augment_fn
 from .build import BuildError, build_dataset, parse_part
 from .console import BuildProgress, make_console, print_error, print_skipped
 from .dataset import DatasetError, skip_location
+from .files import OverwriteRefused
 from .effects import EFFECTS
 from .imageio import BadInput
 from .recipe import RecipeError, load_recipe
@@ -45,7 +46,7 @@ def build(
         spec = load_recipe(recipe)
         with BuildProgress(quiet) as progress:
             report = build_dataset(spec, out, workers=workers, part=parse_part(part), on_event=progress)
-    except (RecipeError, BuildError, DatasetError) as exc:
+    except (RecipeError, BuildError, DatasetError, OverwriteRefused, OSError) as exc:
         _fail(str(exc))
     skipped = f", {len(report.skipped)} inputs skipped (see manifest.json)" if report.skipped else ""
     state = "complete" if report.complete else "partial (other parts still to build)"
@@ -76,9 +77,12 @@ def schema(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write h
     text = json.dumps(recipe_schema(), indent=1) + "\n"
     if out is None:
         print(text, end="")
-    else:
+        return
+    try:
         atomic_write_bytes(out, text.encode())
-        console.print(f"wrote {out}")
+    except OSError as exc:
+        _fail(str(exc))
+    console.print(f"wrote {out}")
 
 
 @app.command()
@@ -92,25 +96,23 @@ def preview(
     image: Optional[Path] = typer.Option(None, "--image", help="Clean drawing for --effects (default: a procedural one)."),
 ):
     """Contact sheet of (input | target) pairs, or with --effects a gallery of every effect."""
-    from .preview import contact_sheet, effects_gallery
+    from .preview import contact_sheet, effects_gallery_of
 
     try:
         if effects:
-            from .lineart import procedural_line_art
-            from .imageio import load_grey
-            import numpy as np
-
-            drawing = load_grey(image) if image else procedural_line_art((384, 384), np.random.default_rng(seed))
-            rows = effects_gallery(drawing, out, seed=seed)
+            rows = effects_gallery_of(image, out, seed=seed)
             console.print(f"wrote {out}: rows {', '.join(rows)}; columns strength 0, 0.25, 0.5, 0.75, 1")
         else:
             if dataset is None:
                 _fail("give a DATASET folder, or --effects")
-            shown = contact_sheet(dataset, out, count=count, split=split, seed=seed)
+            skipped: list[dict] = []
+            shown = contact_sheet(dataset, out, count=count, split=split, seed=seed, skipped=skipped)
+            for record in skipped:
+                print_skipped(f"{skip_location(record)}: {record['reason']}", tag="unreadable")
             what = {"unpaired_rough": "unpaired rough sketches", "unpaired_line": "unpaired line drawings"}.get(
                 split, "(input | target) pairs")
             console.print(f"wrote {out}: {shown} {what} from {split}")
-    except (DatasetError, BadInput, ValueError) as exc:
+    except (DatasetError, BadInput, ValueError, OSError) as exc:
         _fail(str(exc))
 
 
@@ -155,7 +157,7 @@ def augment(
     """Apply one effect to a folder of images (-> rough/ + clean/ pairs) or to a dataset (-> new dataset)."""
     try:
         report = augment_fn(src, out, noise, _range(strength), seed)
-    except (BadInput, DatasetError, ValueError) as exc:
+    except (BadInput, DatasetError, ValueError, OSError) as exc:
         _fail(str(exc))
     console.print(f"{out}: {report.written} written, {report.existing} already there, {len(report.skipped)} skipped")
     for s in report.skipped:

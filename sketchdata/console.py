@@ -23,9 +23,18 @@ err_console = make_console(stderr=True)
 SHOWN_SKIPS = 20  # skipped inputs printed before a build; the manifest lists them all
 
 
+_CONTROL = {i: f"\\x{i:02x}" for i in (*range(0x20), 0x7f)} | {0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t"}
+
+
+def one_line(text: str) -> str:
+    """Control characters (a newline in a file name, say) written as escapes, so one record is
+    one line of the log."""
+    return str(text).translate(_CONTROL)
+
+
 def tagged(tag: str, style: str, message: str) -> Text:
-    """``tag`` in ``style``, then the message exactly as given."""
-    return Text.assemble((tag, style), " ", message)
+    """``tag`` in ``style``, then the message as given, on one line."""
+    return Text.assemble((tag, style), " ", one_line(message))
 
 
 def print_error(message: str) -> None:

@@ -23,13 +23,40 @@ def default_file_mode() -> int:
     return 0o666 & ~mask
 
 
+class CannotWrite(OSError):
+    """An output that cannot be written (a file where a folder should be, a read-only folder, a
+    full disk); the message names the path and the reason."""
+
+    def __str__(self) -> str:
+        return self.args[0] if self.args else "cannot write"
+
+
+def _cannot_write(path: Path, exc: OSError) -> CannotWrite:
+    return CannotWrite(f"cannot write {path}: {exc.strerror or exc}")
+
+
+def ensure_folder(path: str | Path) -> Path:
+    """``mkdir -p``, with a :class:`CannotWrite` that names the folder when it fails."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    if not path.is_dir():
+        raise CannotWrite(f"cannot write {path}: a file of that name is in the way")
+    return path
+
+
 @contextlib.contextmanager
 def atomic_target(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` (mode as open()
     would give), on any error it is removed and ``path`` is left as it was."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    ensure_folder(path.parent)
+    try:
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     os.close(fd)
     tmp = Path(name)
     try:
@@ -48,3 +75,39 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+
+
+class OverwriteRefused(ValueError):
+    """An output that is, or would replace, one of the command's own inputs (raised before any
+    work; the command line exits 2 with this message)."""
+
+
+def _identity(path: Path):
+    """What makes two names one file: the resolved path, and (for an existing file) its device
+    and inode, so hard links and case-insensitive folders are caught too."""
+    try:
+        st = path.stat()
+        return (path.resolve(), (st.st_dev, st.st_ino))
+    except OSError:
+        return (path.resolve(), None)
+
+
+def refuse_overwriting(outputs, inputs, hint: str = "choose another output") -> None:
+    """Raise :class:`OverwriteRefused` naming the first output that is one of ``inputs``."""
+    resolved, inodes = {}, {}
+    for item in inputs:
+        name, inode = _identity(Path(item))
+        resolved.setdefault(name, Path(item))
+        if inode is not None:
+            inodes.setdefault(inode, Path(item))
+    for out in outputs:
+        name, inode = _identity(Path(out))
+        source = resolved.get(name) or (inodes.get(inode) if inode is not None else None)
+        if source is not None:
+            raise OverwriteRefused(f"writing {out} would overwrite the input {source}; {hint}")
+
+
+def is_within(path: str | Path, folder: str | Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies inside it (both resolved)."""
+    path, folder = Path(path).resolve(), Path(folder).resolve()
+    return path == folder or folder in path.parents

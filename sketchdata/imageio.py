@@ -14,7 +14,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from .files import atomic_write_bytes
 
@@ -22,11 +22,27 @@ __all__ = ["BadInput", "atomic_write_bytes", "decode_grey", "encode_png", "list_
            "pil_to_grey", "read_size", "save_png", "to_uint8"]
 
 DEFAULT_MAX_PIXELS = 120_000_000
+# a shard member is a patch or one drawing: a member past this is a bomb, not data
+MEMBER_MAX_PIXELS = 40_000_000
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 
 # We enforce our own pixel limit from the header, before any decoding; PIL's own bomb check
 # would otherwise warn or raise with a message that does not say which setting to change.
 Image.MAX_IMAGE_PIXELS = None
+
+
+_EXIF_ORIENTATION = 0x0112
+_TURNED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+# formats whose header holds EXIF (PIL's PNG getexif decodes the whole image: never before the pixel cap)
+_EXIF_FORMATS = ("JPEG", "MPO", "TIFF", "WEBP")
+_ROWS_PER_CHUNK = 512  # colour -> grey conversion in row blocks: bounded temporaries
+
+
+def _upright(im: Image.Image) -> Image.Image:
+    """The image as it is shown (EXIF orientation applied, as a phone photo expects)."""
+    if im.getexif().get(_EXIF_ORIENTATION, 1) not in (1, None):  # after load(): no second decode
+        return ImageOps.exif_transpose(im)
+    return im
 
 
 class BadInput(Exception):
@@ -49,6 +65,8 @@ def read_size(path: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) ->
             raise BadInput("empty file (0 bytes)")
         with Image.open(_opened(path)) as im:
             w, h = im.size
+            if im.format in _EXIF_FORMATS and im.getexif().get(_EXIF_ORIENTATION) in _TURNED:
+                w, h = h, w  # shown turned a quarter: the size it is read as
     except BadInput:
         raise
     except FileNotFoundError:
@@ -88,11 +106,20 @@ def pil_to_grey(im: Image.Image) -> np.ndarray:
         im = im.convert("LA")
     elif mode not in ("L", "LA", "RGB", "RGBA"):
         im = im.convert("RGB")  # CMYK, YCbCr, LAB, HSV ...
-    arr = np.asarray(im, dtype=np.float32) / 255.0
-    if arr.ndim == 2:
-        return arr
+    pixels = np.asarray(im)
+    if pixels.ndim == 2:
+        return pixels.astype(np.float32) / np.float32(255.0)
+    grey = np.empty(pixels.shape[:2], np.float32)
+    for top in range(0, pixels.shape[0], _ROWS_PER_CHUNK):  # peak: the pixels, grey, one block of floats
+        grey[top : top + _ROWS_PER_CHUNK] = _grey_rows(pixels[top : top + _ROWS_PER_CHUNK], im.mode)
+    return grey
+
+
+def _grey_rows(pixels: np.ndarray, mode: str) -> np.ndarray:
+    """Rows of uint8 L/LA/RGB/RGBA pixels as float32 grey, alpha over white (ITU-R 601 luma)."""
+    arr = pixels.astype(np.float32) / 255.0
     alpha = None
-    if im.mode in ("LA", "RGBA"):
+    if mode in ("LA", "RGBA"):
         alpha = arr[..., -1]
         arr = arr[..., :-1]
     if arr.shape[-1] == 3:
@@ -115,19 +142,21 @@ def load_grey(path: str | Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) ->
             warnings.simplefilter("ignore")
             with Image.open(_opened(path)) as im:
                 im.load()
-                return pil_to_grey(im)
+                return pil_to_grey(_upright(im))
     except BadInput:
         raise
     except Exception as exc:
         raise BadInput(f"cannot decode ({type(exc).__name__}: {exc})") from None
 
 
-def decode_grey(data: bytes) -> np.ndarray:
-    """Decode encoded image bytes (PNG, JPEG, ...) to float32 grey in [0, 1]."""
+def decode_grey(data: bytes, max_pixels: int = MEMBER_MAX_PIXELS) -> np.ndarray:
+    """Decode encoded image bytes (a shard member: PNG, JPEG, ...) to float32 grey in [0, 1];
+    the pixel count is checked from the header first, as :func:`load_grey` does for files."""
+    read_size(data, max_pixels)
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.load()
-            return pil_to_grey(im)
+            return pil_to_grey(_upright(im))
     except Exception as exc:
         raise BadInput(f"cannot decode image bytes ({type(exc).__name__}: {exc})") from None
 

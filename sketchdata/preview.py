@@ -8,8 +8,9 @@ import cv2
 import numpy as np
 
 from .dataset import count_samples, iter_split, read_manifest, shard_paths
-from .shardformat import SPLITS
-from .imageio import save_png
+from .files import refuse_overwriting
+from .shardformat import MANIFEST, SPLITS
+from .imageio import load_grey, save_png
 
 
 def _fit(image: np.ndarray, cell: int) -> np.ndarray:
@@ -35,12 +36,14 @@ def grid(rows: list[list[np.ndarray]], cell: int = 192, gap: int = 4) -> np.ndar
 
 
 def contact_sheet(dataset: str | Path, out: str | Path, count: int = 12, split: str = "train",
-                  seed: int = 0, cell: int = 192, columns: int = 3) -> int:
+                  seed: int = 0, cell: int = 192, columns: int = 3, skipped: list[dict] | None = None) -> int:
     """Write a PNG of random (input | target) pairs from a dataset; returns the pairs shown.
-    An unpaired shard set (``unpaired_rough``, ``unpaired_line``) shows its single images."""
+    An unpaired shard set (``unpaired_rough``, ``unpaired_line``) shows its single images.
+    Unreadable shards and samples are left out and, when ``skipped`` is given, listed there."""
     paths = shard_paths(dataset, split)
     if not paths:
         raise ValueError(f"{dataset}: no {split} shards")
+    refuse_overwriting([out], [*paths, Path(dataset) / MANIFEST], "choose another -o")
     unreadable: list[dict] = []
     total = count_samples(paths, unreadable)
     if total == 0:
@@ -48,7 +51,10 @@ def contact_sheet(dataset: str | Path, out: str | Path, count: int = 12, split: 
     rng = np.random.default_rng(seed)
     chosen = {int(i) for i in rng.choice(total, size=min(count, total), replace=False)}
     # decode the chosen only; a sample that fails to decode is left out of the sheet
-    pairs = [(inp, tgt) for _, inp, tgt, _ in iter_split(paths, split, only=chosen, skipped=[])]
+    bad_samples: list[dict] = []
+    pairs = [(inp, tgt) for _, inp, tgt, _ in iter_split(paths, split, only=chosen, skipped=bad_samples)]
+    if skipped is not None:
+        skipped.extend(unreadable + bad_samples)
     rows = []
     for k in range(0, len(pairs), columns):
         row = []
@@ -92,6 +98,19 @@ def dataset_stats(dataset: str | Path) -> dict:
                 "sizes": sorted(f"{w}x{h}" for h, w in shapes)[:5],
             }
     return stats
+
+
+def effects_gallery_of(image_path: str | Path | None, out: str | Path, seed: int = 0) -> list[str]:
+    """The gallery (below) of the drawing in ``image_path``, or of a procedural one for None;
+    refuses, before any work, an ``out`` that is the drawing itself."""
+    from .lineart import procedural_line_art
+
+    if image_path is not None:
+        refuse_overwriting([out], [image_path], "choose another -o")
+        drawing = load_grey(image_path)
+    else:
+        drawing = procedural_line_art((384, 384), np.random.default_rng(seed))
+    return effects_gallery(drawing, out, seed=seed)
 
 
 def effects_gallery(image: np.ndarray, out: str | Path, strengths=(0.0, 0.25, 0.5, 0.75, 1.0),

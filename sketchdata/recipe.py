@@ -450,13 +450,48 @@ def recipe_schema() -> dict:
     return schema
 
 
+# what one build takes: beyond this, split the data into several recipes (or build parts)
+MAX_PLAN_SAMPLES = 10_000_000
+MAX_RECIPE_BYTES = 1_000_000  # recipes are a few kB; a larger file is a mistake (or an attack)
+MAX_RECIPE_VALUES = 100_000  # values after YAML aliases are expanded (an alias bomb expands to billions)
+
+
+def _values_within(raw: Any, budget: int) -> bool:
+    """Whether the loaded YAML holds at most ``budget`` values counting every alias use (stops
+    counting at the budget, so a bomb is refused quickly)."""
+    left = budget
+    stack = [raw]
+    while stack:
+        value = stack.pop()
+        left -= 1
+        if left < 0:
+            return False
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return True
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
 def load_recipe(path: str | Path) -> Recipe:
-    """Read and validate a recipe YAML file."""
+    """Read and validate a recipe YAML file (at most 1 MB and 100,000 values, aliases expanded)."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_RECIPE_BYTES:
+            raise RecipeError(path, "(file)", f"{size / 1e6:.1f} MB is above the {MAX_RECIPE_BYTES / 1e6:.0f} MB limit "
+                                              "for recipe files (recipes are a few kB)")
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError:
         raise RecipeError(path, "(file)", "recipe file not found") from None
     except yaml.YAMLError as exc:
-        raise RecipeError(path, "(syntax)", f"not valid YAML: {exc}") from None
+        raise RecipeError(path, "(syntax)", _short(f"not valid YAML: {exc}")) from None
+    if not _values_within(raw, MAX_RECIPE_VALUES):
+        raise RecipeError(path, "(syntax)", f"YAML aliases expand to over {MAX_RECIPE_VALUES:,} values; a recipe "
+                                            "holds a few hundred (an alias bomb?)")
     return parse_recipe(raw, path, path.resolve().parent)

@@ -30,6 +30,8 @@ def stroke3_to_polylines(drawing: np.ndarray) -> list[Polyline]:
     drawing = np.asarray(drawing, np.float64)
     if drawing.ndim != 2 or drawing.shape[1] < 3 or len(drawing) == 0:
         raise BadInput(f"stroke-3 drawing must be (N, 3), got shape {drawing.shape}")
+    if not np.isfinite(drawing[:, :3]).all():
+        raise BadInput("stroke-3 offsets are not finite (NaN or infinity); fix or drop that drawing")
     xy = np.cumsum(drawing[:, :2], axis=0)
     ends = np.flatnonzero(drawing[:, 2] > 0.5)
     lines, start = [], 0

@@ -150,10 +150,23 @@ def restore_training_state(data: dict, model: torch.nn.Module, optimizer: torch.
     return int(data["step"]), data.get("best_val_loss")
 
 
+def check_finite(state: dict, path: str | Path) -> None:
+    """Refuse weights holding NaN or infinity (a diverged or damaged run): they would give an
+    all-black "result" with no error."""
+    for key, value in state.items():
+        if isinstance(value, torch.Tensor) and value.is_floating_point() and not torch.isfinite(value).all():
+            raise CheckpointError(f"{path}: weights are not finite (NaN or infinity in {key}): a diverged or damaged "
+                                  "run; use an earlier checkpoint")
+
+
 def model_from_checkpoint(data: dict) -> torch.nn.Module:
     """Rebuild the trained network a checkpoint describes (any registered architecture), in eval mode."""
     from .architectures import build_model, config_from_dict
 
+    missing = [key for key in ("model", "state_dict") if not isinstance(data.get(key), dict)]
+    if missing:
+        raise CheckpointError(f"checkpoint without {' or '.join(missing)} (it has keys {describe_keys(data)}): not a "
+                              "complete model; use a checkpoint written by `sketchtrain fit`")
     try:
         config = config_from_dict(data["model"])
     except (TypeError, ValueError) as exc:

@@ -9,7 +9,7 @@ import typer
 
 from .simplify import SimplifyOptions
 from .fit_config import FitConfig
-from .console import FitProgress, err_console, make_console, print_error, print_skipped, tagged
+from .console import FitProgress, err_console, make_console, one_line, print_error, print_skipped, tagged
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Train, evaluate and run rough-sketch simplification networks.")
@@ -111,7 +111,7 @@ def fit(
             result = fit_fn(cfg, on_event=progress)
     except TrainingStopped:
         raise typer.Exit(3)
-    except (DataError, DatasetError, CheckpointError, ValueError, FileNotFoundError, FileExistsError, ImportError) as exc:
+    except (DataError, DatasetError, CheckpointError, ValueError, OSError, ImportError) as exc:
         _fail(str(exc))
     if not result.is_main:
         return
@@ -146,6 +146,8 @@ def simplify(
     views: int = typer.Option(SimplifyOptions.views, help=VIEWS_HELP),
     max_pixels: int = typer.Option(SimplifyOptions.max_pixels, help="Refuse images above this many pixels "
                                    "(read from the header, before decoding)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing files in OUT that simplify did not "
+                                   "write (never an input)."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
     """Simplify rough sketches of any size (bounded memory), optionally binarised and as SVG."""
@@ -153,24 +155,21 @@ def simplify(
     from .simplify import parse_scale, simplify_paths
 
     model, inputs = _model_and_rest(model, inputs, "simplify", 1)
-    try:
-        scale = parse_scale(scale)
-    except ValueError as exc:
-        _fail(str(exc))
-    options = SimplifyOptions(scale=scale, binarize=binarize, threshold=threshold, svg=svg, precision=precision,
-                              device=device, tile=tile, margin=margin, tile_pixels=tile_pixels, constants=constants,
-                              views=views, max_pixels=max_pixels)
 
     def show(record: dict) -> None:
         if "reason" in record:
             err_console.print(tagged("failed", "red", f"{record['input']}: {record['reason']}"))
         elif not quiet:
-            console.print(f"{record['input']} -> {record['output']} (scale {record['scale']:g}, "
-                          f"{record['seconds']:.2f}s)")
+            console.print(one_line(f"{record['input']} -> {record['output']} (scale {record['scale']:g}, "
+                                   f"{record['seconds']:.2f}s)"))
 
     try:
+        options = SimplifyOptions(scale=parse_scale(scale), binarize=binarize, threshold=threshold, svg=svg,
+                                  precision=precision, device=device, tile=tile, margin=margin,
+                                  tile_pixels=tile_pixels, constants=constants, views=views, max_pixels=max_pixels,
+                                  overwrite=overwrite)
         report = simplify_paths(model, inputs, out, options, on_file=show)
-    except (CheckpointError, ValueError) as exc:
+    except (CheckpointError, ValueError, OSError) as exc:
         _fail(str(exc))
     console.print(f"{len(report.written)} simplified into {out}, {len(report.failed)} failed")
     if report.failed:
@@ -198,7 +197,7 @@ def export(
             model, _ = _model_and_rest(None, [legacy_model, legacy_model], "export", 1)
             model = legacy_model
         report = export_model(model, out, constants, format=format)
-    except (CheckpointError, ExportError, ValueError, ImportError) as exc:
+    except (CheckpointError, ExportError, ValueError, ImportError, OSError) as exc:
         _fail(str(exc))
     console.print(f"wrote {report['output']}: max |exported - pytorch| = {report['max_abs_diff']:.2e} "
                   f"({report['checked_with']})")
@@ -260,14 +259,10 @@ def evaluate(
     if tol_px is None and tol_permille is None:
         tol_px = 1.0
     try:
-        scale = parse_scale(scale)
-    except ValueError as exc:
-        _fail(str(exc))
-    options = EvalOptions(tol_px=tol_px, tol_permille=tol_permille, split=split, max_samples=max_samples,
-                          baselines=not no_baselines, scale=scale, views=views)
-    try:
+        options = EvalOptions(tol_px=tol_px, tol_permille=tol_permille, split=split, max_samples=max_samples,
+                              baselines=not no_baselines, scale=parse_scale(scale), views=views)
         report = evaluate_fn(model, data, out, options)
-    except (EvaluationError, DatasetError, CheckpointError, BadInput, ValueError) as exc:
+    except (EvaluationError, DatasetError, CheckpointError, BadInput, ValueError, OSError) as exc:
         _fail(str(exc))
     table = Table(title=f"{report.count} pairs, tolerance {report.tolerance}", padding=(0, 1))
     for col in ("method", "P", "R", "F", "Chamfer", "Hausd.", "MSE", "PSNR", "SSIM", "blank"):
@@ -303,7 +298,7 @@ def sheet(
     model, inputs = _model_and_rest(model, inputs, "sheet", 1)
     try:
         result = comparison_sheet(model, inputs, out, parse_scale(scale), constants=constants)
-    except (BadInput, CheckpointError, ValueError) as exc:
+    except (BadInput, CheckpointError, ValueError, OSError) as exc:
         _fail(str(exc))
     for s in result["skipped"]:
         print_skipped(f"{s['path']}: {s['reason']}")
@@ -315,9 +310,13 @@ def sheet(
 def app_command(
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="One weights file to offer (default: the shipped model)."),
     models: Optional[Path] = typer.Option(None, "--models", help="A folder of checkpoints / released weights to choose from."),
-    host: str = typer.Option("127.0.0.1", help="Address to listen on (127.0.0.1: this computer only)."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (127.0.0.1: this computer only; 0.0.0.0: "
+                             "every network, answering to this machine's own names and addresses)."),
     port: int = typer.Option(8765, help="Port."),
-    max_pixels: int = typer.Option(SimplifyOptions.max_pixels, help="Refuse images above this many pixels (as simplify)."),
+    max_pixels: int = typer.Option(50_000_000, min=1, help="Refuse images above this many pixels (read from the "
+                                   "header; `simplify` takes larger ones)."),
+    allow_host: list[str] = typer.Option([], "--allow-host", help="Another host name the page may be opened by "
+                                         "(a reverse proxy's, say); repeatable."),
 ):
     """A local web page to clean sketches: drop images, pick a model and settings, download PNG / SVG / zip."""
     from .app import missing_extra, serve
@@ -328,7 +327,7 @@ def app_command(
     if problem:
         _fail(problem)
     try:
-        serve(model, models, host, port, max_pixels,
+        serve(model, models, host, port, max_pixels, allow_hosts=tuple(allow_host),
               on_ready=lambda url: console.print(f"sketchtrain app: open {url} (Ctrl+C stops it)"))
     except (AppError, CheckpointError) as exc:
         _fail(str(exc))

@@ -111,7 +111,12 @@ def make_sample_decoder(crop: int, loss: LossMapConfig, rng: random.Random | Non
     """A stage turning raw tar samples into (input, target, weights) float tensors (1, H, W)."""
 
     def decode(sample: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        inp, tgt = _crop_pair(*_sample_images(sample, PAIR), crop, rng, stride)
+        inp, tgt = _sample_images(sample, PAIR)
+        if inp.shape != tgt.shape:
+            raise DataError(f"sample {sample.get('__key__', '?')} in {sample.get('__url__')}: target size "
+                            f"{tgt.shape[1]}x{tgt.shape[0]} differs from input size {inp.shape[1]}x{inp.shape[0]}; "
+                            "pairs must align (rebuild that shard)")
+        inp, tgt = _crop_pair(inp, tgt, crop, rng, stride)
         inp_t = torch.from_numpy(np.ascontiguousarray(inp))[None]
         tgt_t = torch.from_numpy(np.ascontiguousarray(tgt))[None]
         return inp_t, tgt_t, loss_map(tgt_t[None], loss)[0]

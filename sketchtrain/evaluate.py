@@ -22,6 +22,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from sketchdata.dataset import iter_samples, shard_paths, skip_location
+from sketchdata.files import OverwriteRefused, ensure_folder, is_within, refuse_overwriting
 from sketchdata.imageio import BadInput, atomic_write_bytes, list_images, load_grey, save_png
 
 from .baselines import BASELINES, fixed_threshold
@@ -49,6 +50,23 @@ class EvalOptions:
     precision: str = "auto"
     views: int = 1  # test-time augmentation views (see inference.Simplifier)
     report_images: int = 6  # best and worst cases shown with pictures
+
+    def __post_init__(self):
+        if self.max_samples is not None and self.max_samples < 1:
+            raise ValueError(f"--max-samples must be at least 1 (or left out for all pairs), got {self.max_samples}")
+
+
+REPORT_FILES = ("summary.json", "per_image.csv", "report.html")  # and images/ beside them
+
+
+def refuse_overwriting_inputs(model_file: Path, data: str | Path, out: Path) -> None:
+    """Refuse, before any work, a report folder whose files would replace the model or a data file."""
+    inputs = [model_file, *(p for p in Path(data).rglob("*") if p.is_file())] if Path(data).is_dir() else [model_file]
+    images = out / "images"
+    in_images = [p for p in inputs if is_within(p, images)]
+    if in_images:
+        raise OverwriteRefused(f"writing {images} would overwrite the input {in_images[0]}; choose another -o")
+    refuse_overwriting([out / name for name in REPORT_FILES], inputs, "choose another -o")
 
 
 @dataclass
@@ -143,8 +161,10 @@ def evaluate(model_path: str | Path, data: str | Path, out_dir: str | Path,
     """Score the model and baselines on DATA; write summary.json, per_image.csv, report.html."""
     start = time.perf_counter()
     out = Path(out_dir)
-    (out / "images").mkdir(parents=True, exist_ok=True)
-    model, info = load_model(resolve_model(model_path))
+    model_file = resolve_model(model_path)
+    refuse_overwriting_inputs(model_file, data, out)
+    ensure_folder(out / "images")
+    model, info = load_model(model_file)
     runner = Simplifier(model, precision=options.precision, views=options.views, line_width=info.get("line_width"))
     methods: dict[str, Callable[[np.ndarray], np.ndarray]] = {"model": lambda img: runner.simplify(img, options.scale)}
     if options.baselines:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sketchdata.files import atomic_target
+from sketchdata.files import atomic_target, refuse_overwriting
 
 from .default_model import resolve_model
 from .inference import load_model
@@ -48,9 +48,14 @@ def export_model(model_path: str | Path | None, out: str | Path, constants: str 
     if not any(out.suffix in suffixes for suffixes in FORMAT_SUFFIXES.values()):
         raise ExportError(f"{out}: use a .onnx (ONNX), .pt/.ts (TorchScript), .safetensors or .xml (OpenVINO IR) "
                           "file name")
+    source = resolve_model(model_path)
+    written = [out, out.with_suffix(".bin")] if out.suffix == ".xml" else [out]
+    refuse_overwriting(written, [source, source.with_suffix(".bin")] if source.suffix == ".xml" else [source],
+                       "export to another file name (-o)")
     if out.suffix == ".safetensors":
-        return _export_safetensors(resolve_model(model_path), out, tolerance)
-    model, info = load_model(resolve_model(model_path), constants)
+        return _export_safetensors(source, out, tolerance)
+    _require_packages(out)
+    model, info = load_model(source, constants)
     model = model.float().eval()
     probes = [_probe(), _probe((64, 208), 1)]  # a second size (multiples of every stride): dynamic axes
     with torch.inference_mode():
@@ -79,6 +84,19 @@ def export_model(model_path: str | Path | None, out: str | Path, constants: str 
     if not diff <= tolerance:
         raise ExportError(f"exported model differs from PyTorch by {diff:.2e} (> {tolerance})")
     return {"output": str(out), "max_abs_diff": diff, "checked_with": checked_with, "model": info}
+
+
+def _require_packages(out: Path) -> None:
+    """Refuse, before any work, an export whose packages are not installed."""
+    needed = {".onnx": ("onnx", "onnxruntime"), ".xml": ("onnx", "openvino")}.get(out.suffix, ())
+    import importlib
+
+    for name in needed:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            raise ExportError(f"{out}: exporting to {out.suffix} needs the {name} package: "
+                              "pip install 'sketch-simplify[export]'") from None
 
 
 def _write_onnx(model: torch.nn.Module, example: torch.Tensor, path: Path) -> None:

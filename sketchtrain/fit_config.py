@@ -50,6 +50,21 @@ class FitConfig:
     unpaired: str | None = None  # dataset holding the unpaired shard sets (default: DATASET itself)
     tensorboard: bool = False  # TensorBoard event files in OUT/tensorboard beside metrics.jsonl
 
+    def _check_folders(self) -> None:
+        """The run folder never holds what the run reads: --init's weights (best.pt / last.pt
+        would replace them) or the dataset."""
+        from pathlib import Path
+
+        from sketchdata.files import OverwriteRefused
+
+        out = Path(self.out).resolve()
+        if out == Path(self.dataset).resolve():
+            raise ValueError(f"--out {self.out} is the dataset folder {self.dataset}: a run's checkpoints and pictures "
+                             "go into a folder of their own; choose another --out")
+        if self.init and Path(self.init).resolve().parent == out and not self.resume:
+            raise OverwriteRefused(f"training into {self.out} would overwrite the input {self.init} (its checkpoints "
+                                   "are written there); choose another --out, or copy the weights elsewhere first")
+
     def validate(self) -> None:
         from .architectures import ARCHITECTURES, get_architecture
         from .lossmap import LOSS_KINDS
@@ -73,6 +88,7 @@ class FitConfig:
             raise ValueError(f"--precision must be bf16 or fp32, got {self.precision!r}")
         if self.crop and self.crop % 8:
             raise ValueError(f"--crop must be a multiple of 8, got {self.crop}")
+        self._check_folders()
         if self.adversarial:
             if not self.init and not self.resume:
                 raise ValueError("--adversarial starts from a supervised model: pass --init CHECKPOINT "

@@ -28,7 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .checkpoint import CheckpointError, model_from_checkpoint, recognise
+from .devices import resolve_device
+from .checkpoint import CheckpointError, check_finite, model_from_checkpoint, recognise
 from .architectures import fold_for_inference
 from .model import RELEASED_NORMALISATION
 from .released import load_released
@@ -55,8 +56,12 @@ def load_model(path: str | Path, constants: str | None = None) -> tuple[nn.Modul
     Returns (model in eval mode, description dict). Nothing in the file is executed.
     """
     kind, data = recognise(path)
+    check_finite(data.get("state_dict", {}) if kind == "checkpoint" else data, path)
     if kind == "checkpoint":
-        model = fold_for_inference(model_from_checkpoint(data))
+        try:
+            model = fold_for_inference(model_from_checkpoint(data))
+        except CheckpointError as exc:
+            raise CheckpointError(f"{path}: {exc}") from None
         return model, {"kind": "checkpoint", "arch": model.config.arch, "variant": model.config.variant,
                        "step": data["step"], "norm": (model.config.norm_mean, model.config.norm_std),
                        "line_width": model.config.line_width}
@@ -90,8 +95,7 @@ class Simplifier(TiledRunner):
     line_width: float | None = None  # the model's training line width, for scale "auto"
 
     def __post_init__(self):
-        if self.device == "auto":
-            self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = resolve_device(self.device)
         if self.precision == "auto":
             self.precision = "bf16" if (self.device == "cuda" or cpu_has_bf16()) else "fp32"
         if self.precision not in ("bf16", "fp32"):

@@ -29,11 +29,31 @@ class OpenVinoModelError(CheckpointError):
     """The file is not an OpenVINO IR written by `sketchtrain export`."""
 
 
+def import_openvino(path: str | Path):
+    """The openvino module, or a one-line error that says how to install it."""
+    try:
+        import openvino as ov
+    except ImportError:
+        raise OpenVinoModelError(f"{path}: an OpenVINO model (.xml) needs the openvino package: "
+                                 "pip install 'sketch-simplify[export]' (or run the .pt checkpoint instead)") from None
+    return ov
+
+
+def _checked_info(path: Path, info) -> dict:
+    """The runtime info, refused when its numbers cannot describe a network."""
+    stride, radius = (info.get("stride"), info.get("receptive_radius", 0)) if isinstance(info, dict) else (None, None)
+    if not isinstance(stride, int) or stride < 1 or stride & (stride - 1):
+        raise OpenVinoModelError(f"{path}: its runtime info gives stride {stride!r} (a power of two, 1 or more, is "
+                                 "needed); export it again with `sketchtrain export --model CHECKPOINT -o model.xml`")
+    if not isinstance(radius, int) or radius < 0:
+        raise OpenVinoModelError(f"{path}: its runtime info gives receptive_radius {radius!r}; export it again")
+    return info
+
+
 def read_openvino_model(path: str | Path, core=None):
     """(the IR's model, the runtime info `sketchtrain export` stored in it: stride,
     receptive_radius, line_width, source). Raises OpenVinoModelError naming the file and what to do."""
-    import openvino as ov
-
+    ov = import_openvino(path)
     path = Path(path)
     if not path.with_suffix(".bin").is_file():
         raise OpenVinoModelError(f"{path}: its weights file {path.with_suffix('.bin').name} is missing beside it")
@@ -44,7 +64,11 @@ def read_openvino_model(path: str | Path, core=None):
     if not model.has_rt_info([OPENVINO_INFO_KEY]):
         raise OpenVinoModelError(f"{path}: no sketch-simplify information in this IR; export it again with "
                                  "`sketchtrain export --model CHECKPOINT -o model.xml`")
-    return model, json.loads(model.get_rt_info([OPENVINO_INFO_KEY]).astype(str))
+    try:
+        info = json.loads(model.get_rt_info([OPENVINO_INFO_KEY]).astype(str))
+    except ValueError:
+        info = None
+    return model, _checked_info(path, info)
 
 
 @dataclass
@@ -63,8 +87,7 @@ class OpenVinoRunner(TiledRunner):
     info: dict = field(default_factory=dict, init=False)
 
     def __post_init__(self):
-        import openvino as ov
-
+        ov = import_openvino(self.path)
         if self.precision not in PRECISION_HINTS:
             raise ValueError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
         self._core = ov.Core()

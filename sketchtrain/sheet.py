@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sketchdata.binarize import otsu, sauvola
+from sketchdata.files import refuse_overwriting
 from sketchdata.imageio import BadInput, load_grey, save_png
 from sketchdata.preview import grid
 
@@ -19,10 +20,13 @@ def comparison_sheet(model_path: str | Path | None, inputs: list[str | Path], ou
                      scale: float | str = "auto", cell: int = 320, constants: str | None = None) -> dict:
     """Write the sheet PNG; returns {"rows": n, "skipped": [...], "columns": [...], "scales": {...}}
     (``model_path`` None: the shipped default model; "scales": the scale used per input)."""
-    model, info = load_model(resolve_model(model_path), constants)
+    sources = [src for src, _ in collect_inputs(inputs)]
+    model_file = resolve_model(model_path)
+    refuse_overwriting([out], [*sources, model_file], "choose another -o")
+    model, info = load_model(model_file, constants)
     runner = Simplifier(model, line_width=info.get("line_width"))
     rows, skipped, scales = [], [], {}
-    for src, _ in collect_inputs(inputs):
+    for src in sources:
         try:
             image = load_grey(src)
         except BadInput as exc:

@@ -1,14 +1,21 @@
 """`sketchtrain simplify`: run a model over files and folders, writing PNG (and SVG) outputs.
 
 Folders are walked recursively and relative names kept (``x.jpg`` -> ``x.png``; when two
-inputs share a stem, ``x.png`` and ``x.jpg`` -> ``x.png.png`` and ``x.jpg.png``). Outputs that
-would overwrite an input, or each other, are refused before any work. Every output is written
-atomically; a file that fails (unreadable, empty, too large, or a write error such as a
-read-only folder or a full disk) is reported with its path and reason and the batch goes on.
+inputs share a stem, ``x.png`` and ``x.jpg`` -> ``x.png.png`` and ``x.jpg.png``). Refused before
+any work (exit 2): an output that would overwrite an input or another output, and an existing
+file in the output folder that this command did not write there (``--overwrite`` replaces
+those; never an input). What it wrote is recorded, with each file's hash, in
+``OUT/.sketchtrain-simplify.json``, so running again over the same folder replaces its own
+outputs, leaves them out of the inputs, and treats an output edited since as the user's own.
+Every output is written atomically; a file that fails (unreadable, empty, too large, or a
+write error such as a read-only folder or a full disk) is reported with its path and reason
+and the batch goes on.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from sketchdata.files import OverwriteRefused, atomic_write_bytes, refuse_overwriting
 from sketchdata.imageio import BadInput, list_images, load_grey, save_png
 
 from .default_model import resolve_model
@@ -37,6 +45,16 @@ class SimplifyOptions:
     views: int = 1  # test-time augmentation (1, 2, 4, 8 rotated/mirrored views averaged)
     max_pixels: int = 200_000_000
     constants: str | None = None
+    overwrite: bool = False  # replace existing files in the output folder that simplify did not write
+
+    def __post_init__(self):
+        from .devices import check_device_name
+
+        if self.max_pixels < 1:
+            raise ValueError(f"--max-pixels must be at least 1, got {self.max_pixels}")
+        if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"--threshold must be in [0, 1] (or left out for Otsu), got {self.threshold}")
+        check_device_name(self.device)
 
 
 @dataclass
@@ -90,8 +108,57 @@ class SimplifyReport:
     failed: list[dict] = field(default_factory=list)
 
 
-class OutputConflict(ValueError):
+class OutputConflict(OverwriteRefused):
     """Outputs that would overwrite an input or each other; raised before any work."""
+
+
+RECORD = ".sketchtrain-simplify.json"  # in the output folder: what simplify wrote there, with hashes
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+class OutputRecord:
+    """The files simplify wrote into one output folder (relative name -> sha256)."""
+
+    def __init__(self, out_dir: str | Path):
+        self.out_dir = Path(out_dir)
+        self.path = self.out_dir / RECORD
+        try:
+            self.files: dict[str, str] = json.loads(self.path.read_text())["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self.files = {}
+        self._unsaved = 0
+
+    def _key(self, path: Path) -> str | None:
+        try:
+            return str(path.resolve().relative_to(self.out_dir.resolve()))
+        except ValueError:
+            return None
+
+    def listed(self, path: Path) -> bool:
+        """Written by simplify (whatever it holds now): never an input."""
+        return self._key(path) in self.files
+
+    def ours(self, path: Path) -> bool:
+        """Written by simplify and unchanged since: safe to replace."""
+        key = self._key(path)
+        return key in self.files and self.files[key] == _digest(path)
+
+    def add(self, path: Path) -> None:
+        self.files[self._key(path)] = _digest(path)
+        self._unsaved += 1
+        if self._unsaved >= 50:
+            self.save()
+
+    def save(self) -> None:
+        if self._unsaved:
+            atomic_write_bytes(self.path, json.dumps({"files": self.files}, indent=0, sort_keys=True).encode())
+            self._unsaved = 0
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -104,16 +171,17 @@ def _same_file(a: Path, b: Path) -> bool:
 def collect_inputs(inputs: list[str | Path], out_dir: str | Path | None = None) -> list[tuple[Path, Path]]:
     """(file, relative output name without suffix) for files and folders (recursive, names kept).
 
-    Files under ``out_dir`` are not inputs (so ``-o scans/clean`` over ``scans/`` never re-reads
-    its own outputs). Two inputs with one stem in one folder (``x.png``, ``x.jpg``) are named by
-    their whole file name (``x.png.png``, ``x.jpg.png``) so neither output replaces the other.
+    Files simplify wrote into ``out_dir`` earlier are not inputs (so ``-o scans/clean`` over
+    ``scans/`` never re-reads its own outputs); every other file there is. Two inputs with one
+    stem in one folder (``x.png``, ``x.jpg``) are named by their whole file name (``x.png.png``,
+    ``x.jpg.png``) so neither output replaces the other.
     """
-    out_root = Path(out_dir).resolve() if out_dir is not None else None
+    record = OutputRecord(out_dir) if out_dir is not None else None
     found: list[tuple[Path, Path]] = []
     for entry in map(Path, inputs):
         if entry.is_dir():
             for p in list_images(entry):
-                if out_root is not None and out_root in p.resolve().parents:
+                if record is not None and record.listed(p):
                     continue
                 found.append((p, p.relative_to(entry)))
         else:
@@ -124,27 +192,30 @@ def collect_inputs(inputs: list[str | Path], out_dir: str | Path | None = None) 
     return [(src, rel if stems[rel.with_suffix("")] > 1 else rel.with_suffix("")) for src, rel in found]
 
 
-def plan_outputs(inputs: list[str | Path], out_dir: str | Path, svg: bool) -> list[tuple[Path, Path]]:
+def plan_outputs(inputs: list[str | Path], out_dir: str | Path, svg: bool,
+                 overwrite: bool = False) -> list[tuple[Path, Path]]:
     """(input file, output PNG) for every input; refuses, before any work, outputs that would
-    overwrite an input file or another output."""
+    overwrite an input file or another output, and (without ``overwrite``) existing files that
+    simplify did not write."""
     out_dir = Path(out_dir)
     plan = [(src, out_dir / f"{name}.png") for src, name in collect_inputs(inputs, out_dir)]
-    sources = [src for src, _ in plan]
-    source_paths = {src.resolve() for src in sources if src.exists()}
     for folder in (Path(e) for e in inputs):
         if folder.is_dir() and _same_file(folder, out_dir):
-            raise OutputConflict(f"output folder {out_dir} is the input folder {folder}: the outputs would mix with "
-                                 "(and could replace) your originals; choose another -o")
+            raise OutputConflict(f"output folder {out_dir} is the input folder {folder}: writing there would "
+                                 "overwrite or mix with your originals; choose another -o")
+    written = [(src, path) for src, target in plan for path in [target] + ([target.with_suffix(".svg")] if svg else [])]
+    refuse_overwriting([path for _, path in written], [src for src, _ in plan], "choose another -o")
     claimed: dict[Path, Path] = {}
-    for src, target in plan:
-        for path in [target] + ([target.with_suffix(".svg")] if svg else []):
-            if path.resolve() in source_paths or any(_same_file(path, s) for s in sources if s.name == path.name):
-                raise OutputConflict(f"writing {path} would overwrite the input {path}; choose another -o")
-            other = claimed.get(path.resolve())
-            if other is not None:
-                raise OutputConflict(f"{other} and {src} would both be written to {path}; simplify them into "
-                                     "separate output folders")
-            claimed[path.resolve()] = src
+    record = OutputRecord(out_dir)
+    for src, path in written:
+        other = claimed.get(path.resolve())
+        if other is not None:
+            raise OutputConflict(f"{other} and {src} would both be written to {path}; simplify them into "
+                                 "separate output folders")
+        claimed[path.resolve()] = src
+        if not overwrite and path.exists() and not record.ours(path):
+            raise OutputConflict(f"{path} exists and was not written by simplify (or was edited since): not going "
+                                 "to overwrite it; pass --overwrite to replace it, or choose another -o")
     return plan
 
 
@@ -179,31 +250,43 @@ def simplify_paths(model_path: str | Path | None, inputs: list[str | Path], out_
                    on_file: Callable[[dict], None] | None = None) -> SimplifyReport:
     """Simplify every image under ``inputs`` into ``out_dir`` (see module doc); ``model_path``
     None runs the shipped default model."""
-    plan = plan_outputs(inputs, out_dir, options.svg)  # refuse conflicts before loading anything
+    plan = plan_outputs(inputs, out_dir, options.svg, options.overwrite)  # refuse conflicts before loading anything
     runner, _ = make_runner(model_path, options)
     report = SimplifyReport()
-    for src, target in plan:
-        record = {"input": str(src)}
-        try:
-            if not src.exists():
-                raise BadInput("file not found")
-            image = load_grey(src, options.max_pixels)
-            start = time.perf_counter()
-            done = simplify_image(runner, image, options)
-            record.update(scale=done.scale, output=str(target), size=[image.shape[1], image.shape[0]])
-            _write(save_png, target, done.image)
-            if options.svg:
-                svg_path = target.with_suffix(".svg")
-                record["svg"] = str(svg_path)
-                record["outlines"] = _write(save_svg, svg_path, done.image, done.threshold)
-            record["seconds"] = round(time.perf_counter() - start, 3)
-            report.written.append(record)
-        except (BadInput, ValueError, RuntimeError, MemoryError) as exc:
-            record["reason"] = str(exc)
-            report.failed.append(record)
-        if on_file:
-            on_file(record)
+    record = OutputRecord(out_dir)
+    try:
+        for src, target in plan:
+            _simplify_one(runner, src, target, options, report, record)
+            if on_file:
+                on_file((report.written + report.failed)[-1])
+    finally:
+        record.save()
     return report
+
+
+def _simplify_one(runner, src: Path, target: Path, options: SimplifyOptions, report: SimplifyReport,
+                  outputs: OutputRecord) -> None:
+    """One input: read, simplify, write; a failure is recorded with its reason, never raised."""
+    record = {"input": str(src)}
+    try:
+        if not src.exists():
+            raise BadInput("file not found")
+        image = load_grey(src, options.max_pixels)
+        start = time.perf_counter()
+        done = simplify_image(runner, image, options)
+        record.update(scale=done.scale, output=str(target), size=[image.shape[1], image.shape[0]])
+        _write(save_png, target, done.image)
+        outputs.add(target)
+        if options.svg:
+            svg_path = target.with_suffix(".svg")
+            record["svg"] = str(svg_path)
+            record["outlines"] = _write(save_svg, svg_path, done.image, done.threshold)
+            outputs.add(svg_path)
+        record["seconds"] = round(time.perf_counter() - start, 3)
+        report.written.append(record)
+    except (BadInput, ValueError, RuntimeError, MemoryError) as exc:
+        record["reason"] = str(exc)
+        report.failed.append(record)
 
 
 def _write(writer, path: Path, *args):

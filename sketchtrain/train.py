@@ -24,6 +24,7 @@ from sketchdata.imageio import atomic_write_bytes
 from .adversary import Adversary
 from .checkpoint import load_checkpoint, restore_training_state, save_checkpoint, training_checkpoint
 from .fit_config import FitConfig  # the options live without torch (the CLI imports them alone)
+from .devices import resolve_device
 from .data import dataset_shards, manifest_fingerprint, train_batches
 from .distributed import (DistInfo, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)
@@ -53,9 +54,7 @@ class FitResult:
 
 
 def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    return torch.device(resolve_device(name))
 
 
 def _learning_rate(cfg: FitConfig, base: float, step: int) -> float:
@@ -95,8 +94,19 @@ RESUME_FIXED = ("arch", "variant", "batch", "crop", "loss", "paper_weight", "see
                 "line_batch")
 
 
-def _resume_point(cfg: FitConfig, out: Path, is_main: bool) -> dict | None:
-    """The checkpoint to resume from (--resume), checked against today's options; None for a new run."""
+def remove_stale_checkpoint_temporaries(out: Path) -> int:
+    """Delete the temporary checkpoint files a killed run left (``.last.pt.*.tmp``): a run is
+    the only writer of its folder (a second run there is refused), so none is in use."""
+    removed = 0
+    for tmp in out.glob(".*.pt.*.tmp"):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _resume_point(cfg: FitConfig, out: Path, is_main: bool, manifest_hash: str) -> dict | None:
+    """The checkpoint to resume from (--resume), checked against today's options and dataset;
+    None for a new run."""
     last = out / "last.pt"
     if not cfg.resume:
         if is_main and last.exists():
@@ -109,6 +119,11 @@ def _resume_point(cfg: FitConfig, out: Path, is_main: bool) -> dict | None:
         saved = data["args"].get(key, getattr(FitConfig, key, None))  # older runs lack newer keys: defaults
         if saved != getattr(cfg, key):
             raise ValueError(f"--resume: {key} was {saved!r} in {last}, now {getattr(cfg, key)!r}")
+    saved_hash = (data.get("dataset") or {}).get("manifest_sha256_16")
+    if saved_hash is not None and saved_hash != manifest_hash:
+        raise ValueError(f"--resume: {last} was trained on {data['dataset'].get('path')} (manifest {saved_hash}), but "
+                         f"{cfg.dataset} has manifest {manifest_hash}: another dataset; resume on the run's own "
+                         "dataset, or start a new run (--init to start from its weights)")
     return data
 
 
@@ -125,7 +140,9 @@ class _Run:
         self.device = device
         torch.set_num_threads(cfg.threads or max(1, (os.cpu_count() or 1) // info.world_size))
         self.loss_cfg = LossMapConfig(kind=cfg.loss)
-        resume_data = _resume_point(cfg, self.out, info.is_main)
+        resume_data = _resume_point(cfg, self.out, info.is_main, manifest_fingerprint(manifest))
+        if info.is_main and self.out.is_dir():
+            remove_stale_checkpoint_temporaries(self.out)
         self.skipped: list[dict] = []  # unreadable shards / samples met in the main process
         self.model = build_run_model(cfg, resume_data, self.train_shards, self.skipped).to(device)
         self.memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format

@@ -128,8 +128,10 @@ def test_the_page_and_routes_work_offline(app, drawings):
 
     from sketchtrain.app import create_app
 
-    client = TestClient(create_app(app))
+    client = TestClient(create_app(app, port=8765), base_url="http://127.0.0.1:8765")
     page = client.get("/").text
+    token = re.search(r'name="sketch-token" content="([^"]+)"', page).group(1)
+    client.headers["X-Sketch-Token"] = token
     # nothing fetched from elsewhere: no absolute URLs in src/href/url()/fetch/import
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//|url\(\s*["']?(https?:)?//|@import|fetch\(\s*["']https?:""",
                          page), "the page must not load anything from outside"
@@ -141,10 +143,11 @@ def test_the_page_and_routes_work_offline(app, drawings):
     app.wait(job_id)
     assert client.get(f"/api/jobs/{job_id}").json()["state"] == "done"
     download = client.get(f"/api/jobs/{job_id}/output.png")
-    assert download.headers["content-disposition"] == 'attachment; filename="sketch0.png"'
+    assert download.headers["content-disposition"] == 'attachment; filename="sketch0.png"; filename*=UTF-8\'\'sketch0.png'
     assert download.content == app.output(job_id, "png")[0]
     bad = client.post("/api/jobs", files={"file": ("x.png", b"nope", "image/png")})
     assert bad.status_code == 400 and "not a readable image" in bad.json()["error"]
     huge = client.post("/api/jobs", files={"file": ("x.png", b"0" * 1_400_000, "image/png")})
     assert huge.status_code == 413 and "limit" in huge.json()["error"]
     assert client.get("/api/jobs/j999").status_code == 404
+    assert [job["id"] for job in client.get("/api/jobs").json()["jobs"]][-1] == job_id

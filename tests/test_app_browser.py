@@ -142,7 +142,6 @@ document.getElementById("f").submit();
 </script>"""
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_another_website_cannot_drive_the_app(app_server, tmp_path):
     """A page served from another port posts a multipart form and a no-cors fetch to /api/jobs
     and loads /api/zip and an output as images: no job is queued and no output is shown, while

@@ -50,10 +50,7 @@ def state(model_file) -> SketchApp:
 
 @pytest.fixture(scope="module")
 def client(state) -> TestClient:
-    try:
-        return TestClient(create_app(state, port=PORT), base_url=BASE)
-    except TypeError:  # the app before the fix takes one argument
-        return TestClient(create_app(state), base_url=BASE)
+    return TestClient(create_app(state, port=PORT), base_url=BASE)
 
 
 def _token(client: TestClient) -> str:
@@ -77,7 +74,6 @@ def _done(state: SketchApp, job_id: str) -> dict:
 
 
 # ---------------------------------------------------------------------------- who may ask
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 @pytest.mark.parametrize("host", ["attacker.example", "attacker.example:8765", "127.0.0.1:9999", "localhost.evil:8765"])
 def test_a_foreign_host_gets_403_everywhere(client, host):
     token = _token(client)
@@ -92,7 +88,6 @@ def test_the_loopback_names_are_served(client, host):
     assert client.get("/", headers={"Host": host}).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_api_routes_need_the_launch_token(client):
     assert client.get("/api/models").status_code == 403
     assert client.get("/api/models", headers={"X-Sketch-Token": "guess"}).status_code == 403
@@ -102,7 +97,6 @@ def test_api_routes_need_the_launch_token(client):
     assert refused.status_code == 403 and "token" in refused.json()["error"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_cross_site_and_foreign_origin_requests_are_refused_even_with_the_token(client):
     assert _api(client, "GET", "/api/models", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
     assert _api(client, "GET", "/api/models", headers={"Origin": "http://attacker.example"}).status_code == 403
@@ -110,14 +104,12 @@ def test_cross_site_and_foreign_origin_requests_are_refused_even_with_the_token(
     assert _api(client, "GET", "/api/models", headers={"Origin": BASE, "Sec-Fetch-Site": "same-origin"}).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_the_token_is_new_at_every_launch(model_file):
     a = SketchApp(model=model_file)
     b = SketchApp(model=model_file)
     assert a.token != b.token and len(a.token) >= 32
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_allowed_hosts_follow_the_listening_address():
     from sketchtrain.app_guard import allowed_host_names
 
@@ -128,7 +120,6 @@ def test_allowed_hosts_follow_the_listening_address():
     assert {"127.0.0.1", "localhost", "sketch.studio.lan", socket.gethostname().lower()} <= everywhere
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_the_page_carries_csp_and_refuses_framing(client):
     page = client.get("/")
     assert page.headers["X-Frame-Options"] == "DENY"
@@ -140,7 +131,6 @@ def test_the_page_carries_csp_and_refuses_framing(client):
 
 
 # ---------------------------------------------------------------------------- bounded work
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_job_ids_are_unguessable(client, state, sketch):
     ids = [_post(client, "a.png", sketch, scale="1").json()["id"] for _ in range(2)]
     assert ids[0] != ids[1] and all(len(i) >= 16 and not re.fullmatch(r"j\d+", i) for i in ids)
@@ -148,7 +138,6 @@ def test_job_ids_are_unguessable(client, state, sketch):
         _done(state, job_id)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_a_zip_holds_each_job_once_and_at_most_the_jobs_kept(client, state, sketch):
     job_id = _post(client, "a.png", sketch, scale="1").json()["id"]
     _done(state, job_id)
@@ -161,49 +150,35 @@ def test_a_zip_holds_each_job_once_and_at_most_the_jobs_kept(client, state, sket
     assert refused.status_code == 400 and "at most" in refused.json()["error"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
-def test_svg_tracing_runs_on_the_worker_not_in_the_request(state, sketch, monkeypatch):
+def _threads_running(monkeypatch, name: str, state: SketchApp, sketch: bytes) -> list[str]:
+    """The threads that ran ``sketchtrain.app_jobs.<name>`` during one job and its downloads."""
     import sketchtrain.app_jobs as jobs
 
     threads = []
-    real = jobs.svg_document
+    real = getattr(jobs, name)
 
-    def traced(*args, **kwargs):
+    def recorded(*args, **kwargs):
         threads.append(threading.current_thread().name)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "svg_document", traced)
+    monkeypatch.setattr(jobs, name, recorded)
     job = state.submit("b.png", sketch, {"scale": "1"})
     _done(state, job["id"])
     state.output(job["id"], "svg")
-    assert threads == ["sketchtrain-app-worker"]
+    return threads
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
-def test_decoding_runs_on_the_worker_not_in_the_request(state, sketch, monkeypatch):
-    import sketchtrain.app_jobs as jobs
-
-    threads = []
-    real = jobs.load_grey
-
-    def decoding(*args, **kwargs):
-        threads.append(threading.current_thread().name)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(jobs, "load_grey", decoding)
-    job = state.submit("c.png", sketch, {"scale": "1"})
-    _done(state, job["id"])
-    assert threads == ["sketchtrain-app-worker"]
+@pytest.mark.parametrize("work", ["svg_document", "load_grey"])
+def test_tracing_and_decoding_run_on_the_worker_not_in_the_request(state, sketch, monkeypatch, work):
+    assert _threads_running(monkeypatch, work, state, sketch) == ["sketchtrain-app-worker"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_a_truncated_upload_fails_on_its_job_with_the_cli_reason(state, sketch):
     job = state.submit("half.png", sketch[: len(sketch) // 2], {"scale": "1"})
     status = state.wait(job["id"])
     assert status["state"] == "failed" and "half.png: cannot decode" in status["error"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_the_worker_survives_a_model_without_weights(tmp_path, model_file, sketch):
     models = tmp_path / "models"
     models.mkdir()
@@ -218,7 +193,6 @@ def test_the_worker_survives_a_model_without_weights(tmp_path, model_file, sketc
     assert done["state"] == "done"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_the_app_caps_pixels_at_50_mp_by_default(model_file):
     assert SketchApp(model=model_file).max_pixels == 50_000_000
 
@@ -227,7 +201,6 @@ def test_the_app_caps_pixels_at_50_mp_by_default(model_file):
 @pytest.mark.parametrize("name,plain", [("スケッチ draft ü.png", "スケッチ draft ü.png"),
                                         ('evil"; filename="x.exe.png', None),  # the client escapes the quotes
                                         ("..\\..\\win\\drawing.png", "drawing.png")])
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_any_file_name_downloads(client, state, sketch, name, plain):
     from urllib.parse import quote
 
@@ -250,7 +223,6 @@ def test_any_file_name_downloads(client, state, sketch, name, plain):
 
 
 # ---------------------------------------------------------------------------- uploads
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_a_chunked_upload_is_refused_while_streaming(state):
     """An upload without Content-Length is cut off once it passes the limit; the rest is never read."""
     app = create_app(state, port=PORT)
@@ -284,14 +256,12 @@ def test_a_chunked_upload_is_refused_while_streaming(state):
     assert sum(pulled) <= state.upload_limit + 1024 * 1024 + 2 * len(chunk)  # of the 65 MB offered
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_a_declared_oversize_upload_is_refused_before_reading(client, state):
     answer = _api(client, "POST", "/api/jobs", content=b"x" * (state.upload_limit + 2_000_000),
                   headers={"Content-Type": "multipart/form-data; boundary=x"})
     assert answer.status_code == 413 and "upload limit" in answer.json()["error"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 @pytest.mark.slow
 def test_a_capped_upload_peaks_below_1_gb(tmp_path, model_file):
     """A 49 MP colour PNG (just under the app's 50 MP cap) through a whole app job, in a fresh

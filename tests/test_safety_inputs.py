@@ -86,7 +86,6 @@ def dataset(tmp_path) -> Path:
 
 
 # ---------------------------------------------------------------------------- build
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_an_svg_with_a_huge_stroke_width_is_skipped(tmp_path):
     svgs = tmp_path / "svgs"
     svgs.mkdir()
@@ -104,7 +103,6 @@ def test_an_svg_with_a_huge_stroke_width_is_skipped(tmp_path):
     assert manifest["complete"] and sum(c["samples"] for c in manifest["counts"].values()) > 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_a_stroke_drawing_with_nan_offsets_is_skipped(tmp_path):
     rng = np.random.default_rng(0)
     drawings = []
@@ -139,7 +137,6 @@ name: [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
 
 
-@pytest.mark.xfail(run=False, reason="issue 22: before the fix this runs out of memory")
 def test_a_yaml_alias_bomb_is_refused_with_a_short_message(tmp_path):
     (tmp_path / "bomb.yaml").write_text(YAML_BOMB)
     result = runner.invoke(data_app, ["build", "-r", str(tmp_path / "bomb.yaml"), "-q"])
@@ -147,14 +144,12 @@ def test_a_yaml_alias_bomb_is_refused_with_a_short_message(tmp_path):
     assert len(result.output) < 400
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_an_oversized_recipe_file_is_refused(tmp_path):
     (tmp_path / "big.yaml").write_text("name: x\n" + "# padding\n" * 200_000)
     result = runner.invoke(data_app, ["build", "-r", str(tmp_path / "big.yaml"), "-q"])
     _one_line_error(result, "big.yaml", "MB")
 
 
-@pytest.mark.xfail(run=False, reason="issue 22: before the fix this runs out of memory")
 def test_a_plan_over_10_million_samples_is_refused_before_any_work(tmp_path):
     write_recipe(tmp_path, sources=[{"kind": "procedural", "name": "p", "count": 1_000_000_000, "size": 96}])
     result = runner.invoke(data_app, ["build", "-r", str(tmp_path / "recipe.yaml"), "-q"])
@@ -162,7 +157,6 @@ def test_a_plan_over_10_million_samples_is_refused_before_any_work(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_exif_orientation_is_applied_when_reading_photos(model_file, tmp_path):
     from sketchdata.imageio import load_grey
 
@@ -179,7 +173,6 @@ def test_exif_orientation_is_applied_when_reading_photos(model_file, tmp_path):
 
 
 # ---------------------------------------------------------------------------- shards
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_a_sample_whose_target_size_differs_is_skipped_by_fit(dataset, tmp_path):
     shard = sorted(dataset.glob("train-*.tar"))[0]
 
@@ -191,13 +184,16 @@ def test_a_sample_whose_target_size_differs_is_skipped_by_fit(dataset, tmp_path)
         return out.getvalue()
 
     key = _rewrite_shard(shard, smaller_target)
+    _fit_names_the_skipped_sample(dataset, tmp_path, key, "size")
+
+
+def _fit_names_the_skipped_sample(dataset: Path, tmp_path: Path, key: str, reason: str) -> None:
     result = runner.invoke(train_app, ["fit", str(dataset), "-o", str(tmp_path / "run"), *FIT_FAST,
                                        "--epoch-batches", "6", "--steps", "6"])
     assert result.exit_code == 0, result.output
-    assert key in result.output and "size" in result.output
+    assert key in result.output and reason in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_shard_members_have_a_pixel_cap(dataset, tmp_path):
     shard = sorted(dataset.glob("train-*.tar"))[0]
     key = _rewrite_shard(shard, lambda member, data: png_bomb() if member == "input.png" else data)
@@ -205,13 +201,9 @@ def test_shard_members_have_a_pixel_cap(dataset, tmp_path):
         result = runner.invoke(data_app, args)
         assert result.exit_code == 0, (args, result.output)
         assert key in result.output and "MP" in result.output, (args, result.output)
-    result = runner.invoke(train_app, ["fit", str(dataset), "-o", str(tmp_path / "run"), *FIT_FAST,
-                                       "--epoch-batches", "6", "--steps", "6"])
-    assert result.exit_code == 0, result.output
-    assert key in result.output and "MP" in result.output
+    _fit_names_the_skipped_sample(dataset, tmp_path, key, "MP")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_augment_over_a_truncated_shard_skips_it_and_leaves_no_temporary(dataset, tmp_path):
     shard = sorted(dataset.glob("train-*.tar"))[0]
     data = shard.read_bytes()
@@ -225,7 +217,6 @@ def test_augment_over_a_truncated_shard_skips_it_and_leaves_no_temporary(dataset
     assert any(shard.name in s["path"] for s in manifest["skipped"])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_preview_names_the_corrupt_shards_it_skips(dataset, tmp_path):
     shard = sorted(dataset.glob("train-*.tar"))[0]
     shard.write_bytes(shard.read_bytes()[:700])
@@ -235,7 +226,6 @@ def test_preview_names_the_corrupt_shards_it_skips(dataset, tmp_path):
 
 
 # ---------------------------------------------------------------------------- weak cases: one line each
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 @pytest.mark.parametrize("device,fragment", [("foo", "auto, cpu or cuda"), ("cuda", "CUDA")])
 def test_a_device_that_is_not_there(model_file, tmp_path, device, fragment):
     if device == "cuda" and torch.cuda.is_available():
@@ -246,7 +236,6 @@ def test_a_device_that_is_not_there(model_file, tmp_path, device, fragment):
     _one_line_error(result, fragment)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_an_openvino_model_without_openvino(model_file, tmp_path, monkeypatch):
     (tmp_path / "m.xml").write_text("<net/>")
     (tmp_path / "m.bin").write_bytes(b"\0")
@@ -257,7 +246,6 @@ def test_an_openvino_model_without_openvino(model_file, tmp_path, monkeypatch):
     _one_line_error(result, "openvino", "pip install")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_an_openvino_ir_with_stride_0(model_file, tmp_path):
     pytest.importorskip("openvino")
     out = tmp_path / "m.xml"
@@ -280,7 +268,6 @@ def test_an_openvino_ir_with_stride_0(model_file, tmp_path):
     _one_line_error(result, "stride")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_export_to_onnx_without_onnx(model_file, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     monkeypatch.setitem(sys.modules, "onnxruntime", None)
@@ -288,7 +275,6 @@ def test_export_to_onnx_without_onnx(model_file, tmp_path, monkeypatch):
     _one_line_error(result, "onnx", "pip install")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_outputs_that_cannot_be_written(model_file, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("a file where a folder is needed")
@@ -312,7 +298,6 @@ def test_a_one_pixel_high_image_at_auto_scale(model_file, tmp_path):
 
 @pytest.mark.parametrize("option,value,fragment", [("--max-pixels", "0", "--max-pixels"),
                                                    ("--threshold", "5", "threshold")])
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_out_of_range_numbers_are_refused(model_file, tmp_path, option, value, fragment):
     make_drawings(tmp_path / "in", 1, (64, 64))
     result = runner.invoke(train_app, ["simplify", "--model", str(model_file), str(tmp_path / "in"), "-o",
@@ -321,7 +306,6 @@ def test_out_of_range_numbers_are_refused(model_file, tmp_path, option, value, f
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_a_checkpoint_with_nan_weights_is_refused(tmp_path):
     model = calibrated_model()
     with torch.no_grad():
@@ -342,7 +326,6 @@ def test_a_torchscript_file_as_model_gets_a_safe_message(model_file, tmp_path):
     assert "weights_only=False" not in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_a_newline_in_a_file_name_stays_on_one_log_line(model_file, tmp_path):
     folder = tmp_path / "in"
     make_drawings(folder, 1, (64, 64))[0].rename(folder / "two\nlines.png")
@@ -352,7 +335,6 @@ def test_a_newline_in_a_file_name_stays_on_one_log_line(model_file, tmp_path):
     assert "two\\nlines.png" in line
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_leftover_checkpoint_temporaries_are_cleaned_on_resume(dataset, tmp_path):
     run = tmp_path / "run"
     assert runner.invoke(train_app, ["fit", str(dataset), "-o", str(run), *FIT_FAST]).exit_code == 0
@@ -364,7 +346,6 @@ def test_leftover_checkpoint_temporaries_are_cleaned_on_resume(dataset, tmp_path
     assert not stale.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_evaluate_max_samples_below_one_is_refused(model_file, tmp_path):
     for side in ("rough", "clean"):
         make_drawings(tmp_path / "pairs" / side, 2, (64, 64))

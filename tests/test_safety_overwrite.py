@@ -48,7 +48,6 @@ def _refused(result, name: str) -> None:
     assert name in result.output and "overwrite" in result.output, result.output
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_simplify_into_a_folder_of_originals_is_refused(model_file, scans):
     before = snapshot(scans)
     result = runner.invoke(train_app, ["simplify", "--model", str(model_file), str(scans), "-o", str(scans / "2023")])
@@ -56,7 +55,6 @@ def test_simplify_into_a_folder_of_originals_is_refused(model_file, scans):
     assert snapshot(scans) == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_simplify_never_replaces_a_file_it_did_not_write_unless_asked(model_file, scans, tmp_path):
     out = tmp_path / "clean"
     out.mkdir()
@@ -70,7 +68,6 @@ def test_simplify_never_replaces_a_file_it_did_not_write_unless_asked(model_file
     assert (out / "a.png").read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_simplify_runs_again_over_its_own_outputs(model_file, scans, tmp_path):
     args = ["simplify", "--model", str(model_file), str(scans), "-o", str(tmp_path / "clean"), "--svg"]
     first = runner.invoke(train_app, args)
@@ -93,7 +90,6 @@ def test_simplify_of_an_output_folder_leaves_its_outputs_out(model_file, scans):
     assert "2 simplified" in again.output
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_augment_into_the_parent_of_its_input_is_refused(tmp_path):
     p = tmp_path / "p"
     clean = p / "clean"
@@ -106,7 +102,6 @@ def test_augment_into_the_parent_of_its_input_is_refused(tmp_path):
     assert snapshot(p) == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_export_over_its_own_model_is_refused(model_file, tmp_path):
     mine = tmp_path / "mine.pt"
     mine.write_bytes(model_file.read_bytes())
@@ -116,7 +111,6 @@ def test_export_over_its_own_model_is_refused(model_file, tmp_path):
     assert mine.read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_sheet_over_its_input_is_refused(model_file, scans):
     target = scans / "a.png"
     before = target.read_bytes()
@@ -125,7 +119,6 @@ def test_sheet_over_its_input_is_refused(model_file, scans):
     assert target.read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_preview_over_its_image_is_refused(scans):
     target = scans / "a.png"
     before = target.read_bytes()
@@ -134,7 +127,6 @@ def test_preview_over_its_image_is_refused(scans):
     assert target.read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_evaluate_over_its_inputs_is_refused(model_file, tmp_path):
     pairs = tmp_path / "pairs"
     for side in ("rough", "clean"):
@@ -147,7 +139,6 @@ def test_evaluate_over_its_inputs_is_refused(model_file, tmp_path):
     assert snapshot(pairs) == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_build_into_its_source_folder_is_refused(tmp_path):
     make_drawings(tmp_path / "art", 4, (96, 96))
     write_recipe(tmp_path)
@@ -157,7 +148,6 @@ def test_build_into_its_source_folder_is_refused(tmp_path):
     assert snapshot(tmp_path / "art") == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_build_over_its_recipe_file_is_refused(tmp_path):
     make_drawings(tmp_path / "art", 4, (96, 96))
     write_recipe(tmp_path)
@@ -186,7 +176,6 @@ def small_dataset(tmp_path) -> Path:
     return tmp_path / "out"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_fit_init_into_the_folder_of_its_weights_is_refused(small_dataset, model_file, tmp_path):
     run = tmp_path / "run"
     run.mkdir()
@@ -197,7 +186,6 @@ def test_fit_init_into_the_folder_of_its_weights_is_refused(small_dataset, model
     assert start.read_bytes() == model_file.read_bytes()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_fit_resume_onto_another_dataset_is_refused(small_dataset, tmp_path):
     run = tmp_path / "run"
     first = runner.invoke(train_app, ["fit", str(small_dataset), "-o", str(run), *FIT_FAST])
@@ -213,7 +201,6 @@ def test_fit_resume_onto_another_dataset_is_refused(small_dataset, tmp_path):
     assert snapshot(run) == before
 
 
-@pytest.mark.xfail(strict=True, reason="issue 22: fails before the fix")
 def test_fit_into_the_dataset_folder_is_refused(small_dataset):
     manifest = json.loads((small_dataset / "manifest.json").read_text())
     result = runner.invoke(train_app, ["fit", str(small_dataset), "-o", str(small_dataset), *FIT_FAST])

@@ -45,8 +45,13 @@ def describe_procedural(item) -> str:
 
 
 def check_count(c, raw, path) -> None:
+    from ..recipe import MAX_PLAN_SAMPLES
+
     if not isinstance(raw.get("count"), int) or raw["count"] < 1:
         c.fail(f"{path}.count", f"a procedural source needs count >= 1, got {raw.get('count')!r}")
+    if raw["count"] > MAX_PLAN_SAMPLES:  # each drawing gives at least one sample
+        c.fail(f"{path}.count", f"{raw['count']:,} drawings would plan over {MAX_PLAN_SAMPLES // 1_000_000} M samples, "
+                                "the most one build takes; split them over several recipes or datasets")
 
 
 register(SourceKind("procedural", collect_procedural, load_procedural, describe_procedural, check_count,

@@ -42,7 +42,10 @@ def load_strokes(item, spec, recipe, rng):
     from ..samples import vector_source
 
     drawing = _stroke_file(item.npz, item.npz_split)[item.npz_index]
-    lines = fit_polylines(stroke3_to_polylines(drawing), spec.size)
+    try:
+        lines = fit_polylines(stroke3_to_polylines(drawing), spec.size)
+    except BadInput as exc:
+        raise BadInput(f"drawing {item.npz_index} of '{item.npz_split}': {exc}") from None
     widths = [float(rng.uniform(*spec.line_width))] * len(lines)
     target = render_polylines(lines, (spec.size, spec.size), widths=widths)
     return vector_source(lines, widths, target, item, spec, recipe, rng)

@@ -3,6 +3,7 @@ honoured, widths from the file or the recipe) and redrawn rough path by path."""
 
 from __future__ import annotations
 
+from ..imageio import BadInput
 from ..render import fit_to_canvas, render_polylines
 from ..sources import SourceItem, files_of, relative_id
 from ..svg import load_svg_strokes
@@ -28,7 +29,12 @@ def svg_strokes(file: str, spec, rng) -> tuple[list, list[float]]:
     fallback = float(rng.uniform(*spec.line_width))
     if spec.widths == "recipe":
         return lines, [fallback] * len(lines)
-    return lines, [fallback if w is None else max(0.5, w * scale) for w in raw_widths]
+    widths = [fallback if w is None else max(0.5, w * scale) for w in raw_widths]
+    widest = max(widths)
+    if not widest <= spec.size / 2:  # also NaN: a stroke as wide as the canvas is no line drawing
+        raise BadInput(f"a stroke {widest:.3g} px wide on the {spec.size} px canvas (stroke-width in the file); "
+                       f"line art keeps strokes under {spec.size / 2:g} px: fix the file or use widths: recipe")
+    return lines, widths
 
 
 def load_svg(item, spec, recipe, rng):
