@@ -106,12 +106,13 @@ def pil_to_grey(im: Image.Image) -> np.ndarray:
         im = im.convert("LA")
     elif mode not in ("L", "LA", "RGB", "RGBA"):
         im = im.convert("RGB")  # CMYK, YCbCr, LAB, HSV ...
-    pixels = np.asarray(im)
-    if pixels.ndim == 2:
-        return pixels.astype(np.float32) / np.float32(255.0)
-    grey = np.empty(pixels.shape[:2], np.float32)
-    for top in range(0, pixels.shape[0], _ROWS_PER_CHUNK):  # peak: the pixels, grey, one block of floats
-        grey[top : top + _ROWS_PER_CHUNK] = _grey_rows(pixels[top : top + _ROWS_PER_CHUNK], im.mode)
+    if im.mode == "L":
+        return np.asarray(im).astype(np.float32) / np.float32(255.0)
+    width, height = im.size
+    grey = np.empty((height, width), np.float32)
+    for top in range(0, height, _ROWS_PER_CHUNK):  # peak: the decoded image, grey, one block of rows
+        rows = np.asarray(im.crop((0, top, width, min(top + _ROWS_PER_CHUNK, height))))
+        grey[top : top + _ROWS_PER_CHUNK] = _grey_rows(rows, im.mode)
     return grey
 
 
@@ -162,8 +163,12 @@ def decode_grey(data: bytes, max_pixels: int = MEMBER_MAX_PIXELS) -> np.ndarray:
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
-    """float [0, 1] -> uint8 [0, 255], rounded."""
-    return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+    """float [0, 1] -> uint8 [0, 255], rounded (in blocks of rows: no full-size float temporaries)."""
+    out = np.empty(image.shape, np.uint8)
+    for top in range(0, image.shape[0] if image.ndim else 1, _ROWS_PER_CHUNK):
+        block = image[top : top + _ROWS_PER_CHUNK] if image.ndim else image
+        out[top : top + _ROWS_PER_CHUNK] = np.clip(np.rint(block * 255.0), 0, 255)
+    return out
 
 
 def encode_png(image: np.ndarray) -> bytes:

@@ -52,10 +52,16 @@ def width_samples(image: np.ndarray, block: int = 32, min_length: int = 12) -> n
     along = np.where(skeleton, maximum_filter(darkness, size=3), 0.0)
     h, w = image.shape
     hb, wb = h // block, w // block
-    if hb == 0 or wb == 0:
-        hb, wb, block = 1, 1, max(h, w)
-    def tiles(a):
-        return a[: hb * block, : wb * block].reshape(hb, block, wb, block).sum(axis=(1, 3))
+    if (hb == 0 or wb == 0) and h == w:  # a small square: one tile
+        hb, wb, block = 1, 1, h
+    if hb == 0 or wb == 0:  # a side shorter than a tile (a strip 1 px high): the whole image is one tile
+
+        def tiles(a):
+            return np.asarray(a.sum()).reshape(1, 1)
+    else:
+
+        def tiles(a):
+            return a[: hb * block, : wb * block].reshape(hb, block, wb, block).sum(axis=(1, 3))
     length = tiles(skeleton.astype(np.float32))
     keep = length >= min_length
     widths = tiles(mass)[keep] / np.maximum(tiles(along)[keep], 1e-6) - ANTIALIAS_SPREAD

@@ -36,6 +36,9 @@ DEFAULT_UPLOAD_LIMIT = 100 * 1024 * 1024  # bytes per uploaded file
 # pixels per upload: 50 MP (an A3 page at 600 dpi is 70 MP, at 400 dpi 31 MP) keeps a job's
 # peak memory below 1 GB (README "Safety"); `sketchtrain simplify` takes larger files
 APP_MAX_PIXELS = 50_000_000
+# the SVG is traced only up to this size: tracing a dense 50 MP drawing takes minutes and more
+# memory than the rest of the job (`sketchtrain simplify --svg` traces any size)
+APP_SVG_MAX_PIXELS = 16_000_000
 
 
 class AppError(Exception):
@@ -199,6 +202,10 @@ class SketchApp:
         except Exception as exc:  # noqa: BLE001  (a broken model or file fails its own job only)
             job.error, job.state, job.svg_state = f"{job.name}: {_reason(exc)}", "failed", "failed"
             return
+        if done.image.size > APP_SVG_MAX_PIXELS:
+            job.state, job.svg_state = "done", (f"skipped: the app traces SVGs up to {APP_SVG_MAX_PIXELS / 1e6:.0f} MP; "
+                                                "use `sketchtrain simplify --svg` for this one")
+            return
         job.state, job.svg_state = "done", "tracing"
         try:
             job.svg, _ = svg_document(done.image, done.threshold)
@@ -227,19 +234,22 @@ class SketchApp:
             if job.svg is None:
                 if job.svg_state.startswith("failed"):
                     raise AppError(f"{job.name}: the SVG could not be traced ({job.svg_state})", 500)
+                if job.svg_state.startswith("skipped"):
+                    raise AppError(f"{job.name}: no SVG ({job.svg_state})", 404)
                 raise AppError(f"{job.name}: the SVG is still being traced; try again in a moment", 409)
             return job.svg, f"{stem}.svg"
         raise AppError(f"unknown output {kind!r}: png or svg", 404)
 
     def zip_outputs(self, job_ids: list[str]) -> bytes:
-        """PNG and SVG of the named finished jobs (each once, at most the jobs kept), names as
-        `simplify` would give them."""
+        """PNG and SVG of the named finished jobs (each once, at most the jobs kept; no SVG where
+        the app made none), names as `simplify` would give them."""
         job_ids = list(dict.fromkeys(job_ids))
         if not job_ids:
             raise AppError("no jobs named (ids=ID,ID,...)")
         if len(job_ids) > self.keep_jobs:
             raise AppError(f"{len(job_ids)} jobs named; a zip holds at most {self.keep_jobs} (the jobs kept)")
-        files = [(*self.output(job_id, kind), job_id) for job_id in job_ids for kind in ("png", "svg")]
+        files = [(*self.output(job_id, kind), job_id) for job_id in job_ids for kind in ("png", "svg")
+                 if kind == "png" or not self.job(job_id).svg_state.startswith("skipped")]
         buffer = io.BytesIO()
         used: set[str] = set()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

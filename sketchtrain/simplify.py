@@ -213,7 +213,7 @@ def plan_outputs(inputs: list[str | Path], out_dir: str | Path, svg: bool,
             raise OutputConflict(f"{other} and {src} would both be written to {path}; simplify them into "
                                  "separate output folders")
         claimed[path.resolve()] = src
-        if not overwrite and path.exists() and not record.ours(path):
+        if not overwrite and path.is_file() and not record.ours(path):  # a folder in the way fails that file alone
             raise OutputConflict(f"{path} exists and was not written by simplify (or was edited since): not going "
                                  "to overwrite it; pass --overwrite to replace it, or choose another -o")
     return plan
@@ -297,7 +297,15 @@ def _write(writer, path: Path, *args):
         raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def _otsu_level(image: np.ndarray) -> float:
+def _otsu_level(image: np.ndarray, rows: int = 512) -> float:
+    """skimage's Otsu threshold (256 bins over the image's range), its histogram counted in
+    blocks of rows: the same level without skimage's full-size copy of the image."""
     from skimage.filters import threshold_otsu
 
-    return float(threshold_otsu(image))
+    low, high = image.min(), image.max()  # as numpy's own range: float32 scalars, same bin edges
+    counts, edges = np.histogram(image[:1], bins=256, range=(low, high))
+    counts = np.zeros_like(counts)
+    for top in range(0, image.shape[0], rows):
+        counts += np.histogram(image[top : top + rows], bins=256, range=(low, high))[0]
+    centres = (edges[:-1] + edges[1:]) / 2.0
+    return float(threshold_otsu(hist=(counts, centres)))

@@ -91,36 +91,58 @@ class TiledRunner(ABC):
 
     def run_tiled(self, image: np.ndarray, on_tile: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Overlapping tiles on the stride grid, centres cross-faded; bounded memory.
-        ``on_tile(done, total)`` after each tile (progress for large images)."""
+        ``on_tile(done, total)`` after each tile (progress for large images).
+
+        Memory beyond the input and the output: one band of tile rows. The padded image is never
+        made whole (each window is cut from the image and edge-replicated where it passes the
+        border: the values pad_to_stride gives), and the weighted sums live in a band of rows
+        that is divided out into the output as soon as no later tile row reaches it (the same
+        sums in the same order as whole-image buffers, so the same output to the bit)."""
         h, w = image.shape
-        padded = pad_to_stride(image, self.stride)
-        H, W = padded.shape
-        out = np.zeros((H, W), np.float32)
-        weight = np.zeros((H, W), np.float32)
-        step = self.tile
+        H, W = round_up(h, self.stride), round_up(w, self.stride)
+        step, b = self.tile, self.blend // 2
         ys = list(range(0, max(H - step, 0) + 1, step)) or [0]
         xs = list(range(0, max(W - step, 0) + 1, step)) or [0]
         if ys[-1] + step < H:
             ys.append(H - step if H > step else 0)
         if xs[-1] + step < W:
             xs.append(W - step if W > step else 0)
-        for index, (y0, x0) in enumerate((y, x) for y in ys for x in xs):
-            y1, x1 = min(y0 + step, H), min(x0 + step, W)
-            # context window, clipped to the image; stays on the stride grid
-            cy0, cx0 = max(0, y0 - self.margin), max(0, x0 - self.margin)
-            cy1, cx1 = min(H, y1 + self.margin), min(W, x1 + self.margin)
-            result = self._run(padded[cy0:cy1, cx0:cx1])
-            # keep the centre plus half the blend band on inner sides
-            b = self.blend // 2
-            ky0, kx0 = max(cy0, y0 - (b if y0 > 0 else 0)), max(cx0, x0 - (b if x0 > 0 else 0))
-            ky1, kx1 = min(cy1, y1 + (b if y1 < H else 0)), min(cx1, x1 + (b if x1 < W else 0))
-            ramp = _ramp(ky1 - ky0, ky0 > 0 and y0 > 0, ky1 < H, self.blend)[:, None] * \
-                _ramp(kx1 - kx0, kx0 > 0 and x0 > 0, kx1 < W, self.blend)[None, :]
-            out[ky0:ky1, kx0:kx1] += ramp * result[ky0 - cy0 : ky1 - cy0, kx0 - cx0 : kx1 - cx0]
-            weight[ky0:ky1, kx0:kx1] += ramp
-            if on_tile:
-                on_tile(index + 1, len(ys) * len(xs))
-        return (out / np.maximum(weight, 1e-8))[:h, :w]
+        rows = [self._row_span(y0, H, b) for y0 in ys]  # (context y0, y1, kept y0, y1) per tile row
+        final = np.empty((h, w), np.float32)
+        band_top, band_sum, band_weight = 0, np.zeros((0, w), np.float32), np.zeros((0, w), np.float32)
+        total = len(ys) * len(xs)
+        for r, (y0, (cy0, cy1, ky0, ky1)) in enumerate(zip(ys, rows)):
+            sy1 = min(ky1, h)  # rows past the image are cropped anyway
+            grow = sy1 - band_top - len(band_sum)
+            if grow > 0:
+                band_sum = np.concatenate([band_sum, np.zeros((grow, w), np.float32)])
+                band_weight = np.concatenate([band_weight, np.zeros((grow, w), np.float32)])
+            ramp_y = _ramp(ky1 - ky0, ky0 > 0 and y0 > 0, ky1 < H, self.blend)[: sy1 - ky0, None]
+            for c, x0 in enumerate(xs):
+                x1 = min(x0 + step, W)
+                cx0, cx1 = max(0, x0 - self.margin), min(W, x1 + self.margin)
+                result = self._run(_padded_window(image, cy0, cy1, cx0, cx1))
+                kx0, kx1 = max(cx0, x0 - (b if x0 > 0 else 0)), min(cx1, x1 + (b if x1 < W else 0))
+                sx1 = min(kx1, w)
+                ramp = (ramp_y * _ramp(kx1 - kx0, kx0 > 0 and x0 > 0, kx1 < W, self.blend)[None, :])[:, : sx1 - kx0]
+                band_sum[ky0 - band_top : sy1 - band_top, kx0:sx1] += \
+                    ramp * result[ky0 - cy0 : sy1 - cy0, kx0 - cx0 : sx1 - cx0]
+                band_weight[ky0 - band_top : sy1 - band_top, kx0:sx1] += ramp
+                if on_tile:
+                    on_tile(r * len(xs) + c + 1, total)
+            done = h if r + 1 == len(rows) else min(rows[r + 1][2], h)  # the next row keeps rows from here
+            n = done - band_top
+            if n > 0:
+                np.maximum(band_weight[:n], 1e-8, out=band_weight[:n])
+                np.divide(band_sum[:n], band_weight[:n], out=final[band_top:done])
+                band_sum, band_weight, band_top = band_sum[n:].copy(), band_weight[n:].copy(), done
+        return final
+
+    def _row_span(self, y0: int, H: int, b: int) -> tuple[int, int, int, int]:
+        """(context top, context bottom, kept top, kept bottom) of the tile row starting at y0."""
+        y1 = min(y0 + self.tile, H)
+        cy0, cy1 = max(0, y0 - self.margin), min(H, y1 + self.margin)
+        return cy0, cy1, max(cy0, y0 - (b if y0 > 0 else 0)), min(cy1, y1 + (b if y1 < H else 0))
 
     def choose_scale(self, image: np.ndarray, scale: float | str) -> float:
         """A number as given; "auto": see :func:`auto_scale`."""
@@ -144,7 +166,7 @@ class TiledRunner(ABC):
             size = (max(8, int(round(w * scale))), max(8, int(round(h * scale))))
             work = cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
         tiled = work.shape[0] * work.shape[1] > self.tile_pixels
-        result = np.zeros(work.shape, np.float32)
+        result = None  # the sum of the views (the one view itself when there is one: no second copy)
         for number, (turns, flip) in enumerate(_dihedral_views(self.views)):
             view = np.ascontiguousarray(np.rot90(work[:, ::-1] if flip else work, turns))
             if tiled:
@@ -155,11 +177,18 @@ class TiledRunner(ABC):
                 if on_tile:
                     on_tile(number + 1, self.views)
             back = np.rot90(out, -turns)
-            result += back[:, ::-1] if flip else back
-        result /= self.views
+            back = back[:, ::-1] if flip else back
+            if result is None:
+                result = np.array(back, np.float32) if self.views > 1 or back.dtype != np.float32 else back
+            else:
+                result += back
+            del out, back
+        if self.views > 1:
+            result /= self.views
         if scale != 1.0:
             result = cv2.resize(result, (w, h), interpolation=cv2.INTER_CUBIC)
-        return np.clip(result, 0, 1).astype(np.float32)
+        result = np.ascontiguousarray(result, np.float32)
+        return np.clip(result, 0, 1, out=result)
 
 
 
@@ -169,6 +198,15 @@ def _dihedral_views(views: int) -> list[tuple[int, bool]]:
     Why: the network is not exactly rotation/mirror invariant; averaging the views removes part
     of its orientation-dependent error (at ``views`` times the cost)."""
     return [(0, False), (0, True), (2, False), (2, True), (1, False), (1, True), (3, False), (3, True)][:views]
+
+
+def _padded_window(image: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
+    """``pad_to_stride(image)[y0:y1, x0:x1]`` without padding the whole image: the window cut
+    from the image, edge-replicated where it passes the bottom or right border."""
+    h, w = image.shape
+    window = image[y0 : min(y1, h), x0 : min(x1, w)]
+    below, right = y1 - min(y1, h), x1 - min(x1, w)
+    return np.pad(window, ((0, below), (0, right)), mode="edge") if (below or right) else window
 
 
 def _ramp(n: int, fade_start: bool, fade_end: bool, blend: int) -> np.ndarray:

@@ -282,3 +282,17 @@ def test_a_capped_upload_peaks_below_1_gb(tmp_path, model_file):
     assert done.returncode == 0, done.stderr[-2000:]
     peak_kb = int(done.stdout.split()[-1])
     assert peak_kb < 1_000_000, f"peak {peak_kb / 1e6:.2f} GB"
+
+
+def test_an_image_above_the_svg_limit_gets_its_png_and_a_reason(state, sketch, monkeypatch):
+    import sketchtrain.app_jobs as jobs
+
+    monkeypatch.setattr(jobs, "APP_SVG_MAX_PIXELS", 1000)
+    job_id = state.submit("large.png", sketch, {"scale": "1"})["id"]
+    status = _done(state, job_id)
+    assert status["svg"].startswith("skipped") and "simplify --svg" in status["svg"]
+    with pytest.raises(AppError, match="no SVG") as err:
+        state.output(job_id, "svg")
+    assert err.value.status == 404
+    with zipfile.ZipFile(io.BytesIO(state.zip_outputs([job_id]))) as archive:
+        assert archive.namelist() == ["large.png"]
