@@ -93,14 +93,20 @@ def test_an_svg_with_a_huge_stroke_width_is_skipped(tmp_path):
     for i in range(3):
         (svgs / f"good{i}.svg").write_text(good)
     (svgs / "wide.svg").write_text(good.replace('stroke-width="2"', 'stroke-width="1e10"'))
-    write_recipe(tmp_path, sources=[{"kind": "svg", "name": "v", "paths": ["svgs"], "size": 96}],
-                 patches={"size": 64, "per_image": 2})
+    skipped = _build_skipping_one(tmp_path, {"kind": "svg", "name": "v", "paths": ["svgs"], "size": 96}, "wide.svg")
+    assert "stroke" in skipped["reason"]
+
+
+def _build_skipping_one(tmp_path: Path, source: dict, name: str) -> dict:
+    """Build a recipe over ``source``: it completes with samples, and the one file ``name`` is
+    skipped; returns that skip record."""
+    write_recipe(tmp_path, sources=[source], patches={"size": 64, "per_image": 2})
     result = runner.invoke(data_app, ["build", "-r", str(tmp_path / "recipe.yaml"), "-q"])
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    (skipped,) = [s for s in manifest["skipped"] if "wide.svg" in s["path"]]
-    assert "stroke" in skipped["reason"]
     assert manifest["complete"] and sum(c["samples"] for c in manifest["counts"].values()) > 0
+    (skipped,) = [s for s in manifest["skipped"] if name in s["path"]]
+    return skipped
 
 
 def test_a_stroke_drawing_with_nan_offsets_is_skipped(tmp_path):
@@ -115,14 +121,8 @@ def test_a_stroke_drawing_with_nan_offsets_is_skipped(tmp_path):
     arr = np.empty(4, dtype=object)
     arr[:] = drawings
     np.savez(tmp_path / "s.npz", train=arr)
-    write_recipe(tmp_path, sources=[{"kind": "strokes", "name": "s", "paths": ["s.npz"], "size": 96}],
-                 patches={"size": 64, "per_image": 2})
-    result = runner.invoke(data_app, ["build", "-r", str(tmp_path / "recipe.yaml"), "-q"])
-    assert result.exit_code == 0, result.output
-    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    (skipped,) = [s for s in manifest["skipped"] if "s.npz" in s["path"]]
-    assert "1" in skipped["path"] + skipped["reason"] and "not finite" in skipped["reason"]
-    assert manifest["complete"] and sum(c["samples"] for c in manifest["counts"].values()) > 0
+    skipped = _build_skipping_one(tmp_path, {"kind": "strokes", "name": "s", "paths": ["s.npz"], "size": 96}, "s.npz")
+    assert "drawing 1 of 'train'" in skipped["reason"] and "not finite" in skipped["reason"]
 
 
 YAML_BOMB = """a: &a ["x","x","x","x","x","x","x","x","x"]
