@@ -40,7 +40,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/"
         for _ in range(300):
             try:
-                urllib.request.urlopen(url + "api/models", timeout=2)
+                urllib.request.urlopen(url, timeout=2)  # the page (the API needs the page's token)
                 break
             except OSError:
                 time.sleep(0.2)
