@@ -87,12 +87,11 @@ def refuse_overwriting_sources(recipe: Recipe, items: list[SourceItem], plans: l
     if holding is not None:
         raise OverwriteRefused(f"output folder {out} holds the source drawing {holding}: the shards would mix with "
                                "(and could overwrite) your drawings; choose another --out")
+    recipe_file = [Path(recipe.file)] if recipe.file and Path(recipe.file).is_file() else []
     outputs = [out / MANIFEST, *(out / f"{plan.name}.tar" for plan in plans)]
-    refuse_overwriting(outputs, [p for p in (recipe.file,) if p] + sources, "choose another --out")
-    parts = out / PARTS
-    inside = next((p for p in [Path(recipe.file)] if recipe.file and is_within(p, parts)), None)
-    if inside is not None:
-        raise OverwriteRefused(f"writing {parts} would overwrite the input {inside}; choose another --out")
+    refuse_overwriting(outputs, recipe_file + sources, "choose another --out")
+    if recipe_file and is_within(recipe_file[0], out / PARTS):
+        raise OverwriteRefused(f"writing {out / PARTS} would overwrite the input {recipe_file[0]}; choose another --out")
 
 
 def plan_fingerprint(recipe: Recipe, items: list[SourceItem]) -> str:
