@@ -20,9 +20,9 @@ import numpy as np
 import yaml
 from PIL import Image
 
-from sketchdata.build import build_dataset, plan_fingerprint, plan_shards
-from sketchdata.recipe import load_recipe
-from sketchdata.sources import collect_sources
+from sketchdata.shards.build import build_dataset, plan_fingerprint, plan_shards
+from sketchdata.recipe.model import load_recipe
+from sketchdata.sources.collect import collect_sources
 
 
 def make_folder(root: Path, count: int, shard_samples: int = 16) -> Path:

@@ -22,11 +22,11 @@ import time
 import numpy as np
 import torch
 
-from sketchdata.lineart import procedural_line_art
-from sketchtrain.inference import Simplifier, load_model
-from sketchtrain.metrics import score
-from sketchtrain.architectures import model_config
-from sketchtrain.model import SimplifyNet, fold_batchnorm, forward_flops
+from sketchdata.drawing.shapes import procedural_line_art
+from sketchtrain.inference.runner import Simplifier, load_model
+from sketchtrain.evaluation.metrics import score
+from sketchtrain.models.registry import model_config
+from sketchtrain.models.fcn import SimplifyNet, fold_batchnorm, forward_flops
 
 
 def matmul_rate() -> float:
@@ -64,7 +64,7 @@ def compare(args) -> None:
         fast_model, info = load_model(args.model, args.constants)
         plain_model = fast_model  # a released file is already folded: plain = same weights in fp32 eager
         if info["kind"] == "checkpoint":
-            from sketchtrain.checkpoint import load_checkpoint, model_from_checkpoint
+            from sketchtrain.models.checkpoint import load_checkpoint, model_from_checkpoint
             plain_model = model_from_checkpoint(load_checkpoint(args.model))
         width = info.get("width") or model_config(info["variant"]).width
     else:
@@ -158,8 +158,8 @@ def whole_process(args) -> None:
     from pathlib import Path
 
     from sketchdata.effects.rough import rough_sketch
-    from sketchdata.imageio import load_grey, save_png
-    from sketchtrain.model import RELEASED_LAYERS, RELEASED_NORMALISATION
+    from sketchdata.image.io import load_grey, save_png
+    from sketchtrain.models.fcn import RELEASED_LAYERS, RELEASED_NORMALISATION
 
     folder = Path(tempfile.mkdtemp(prefix="bench_folder_"))
     weights = folder / "model_mse.pth"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import torch
 
-from sketchtrain.data import dataset_shards, train_batches
-from sketchtrain.lossmap import LossMapConfig, loss_map, weighted_mse
-from sketchtrain.architectures import build_model, model_config, model_flops
+from sketchtrain.training.data import dataset_shards, train_batches
+from sketchtrain.training.losses import LossMapConfig, loss_map, weighted_mse
+from sketchtrain.models.registry import build_model, model_config, model_flops
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -30,10 +30,10 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sketchtrain.architectures import ARCHITECTURES, build_model, fold_for_inference, model_config, model_flops  # noqa: E402
-from sketchtrain.inference import Simplifier  # noqa: E402
-from sketchtrain.lossmap import weighted_mse  # noqa: E402
-from sketchtrain.model import count_parameters  # noqa: E402
+from sketchtrain.models.registry import ARCHITECTURES, build_model, fold_for_inference, model_config, model_flops  # noqa: E402
+from sketchtrain.inference.runner import Simplifier  # noqa: E402
+from sketchtrain.training.losses import weighted_mse  # noqa: E402
+from sketchtrain.models.fcn import count_parameters  # noqa: E402
 
 MODELS = [("fcn", "quarter"), ("fcn", "eighth"), ("fcn", "sixteenth"),
           ("unet", "tiny"), ("unet", "small"), ("unet", "base"), ("unet", "lite")]
@@ -96,7 +96,7 @@ def _summary(folder: Path) -> dict | None:
 
 
 def table(runs: list[Path], cost_path: Path, plot: Path | None, fcn_baseline: str | None) -> None:
-    from sketchtrain.plots import line_chart
+    from sketchtrain.training.plots import line_chart
 
     cost = json.loads(cost_path.read_text()) if cost_path.exists() else {}
     header = ("| model | params | GFLOP/MP | CPU inference ms/MP | training samples/s | steps (best.pt at) | "

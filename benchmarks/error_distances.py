@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sketchtrain.metrics import STROKE_LEVEL, load_luma8, stroke_distances, stroke_scores  # noqa: E402
+from sketchtrain.evaluation.metrics import STROKE_LEVEL, load_luma8, stroke_distances, stroke_scores  # noqa: E402
 
 TOLERANCE, NEAR = 1.0, 3.0
 

@@ -23,15 +23,15 @@ import argparse
 import json
 from pathlib import Path
 
-from sketchdata.build import build_dataset
-from sketchdata.dataset import iter_samples, shard_paths
-from sketchdata.imageio import save_png
+from sketchdata.shards.build import build_dataset
+from sketchdata.shards.dataset import iter_samples, shard_paths
+from sketchdata.image.io import save_png
 from sketchdata.preview import grid
-from sketchdata.recipe import load_recipe
-from sketchtrain.evaluate import EvalOptions, evaluate
-from sketchtrain.inference import Simplifier, load_model
-from sketchtrain.plots import line_chart
-from sketchtrain.train import FitConfig, fit
+from sketchdata.recipe.model import load_recipe
+from sketchtrain.evaluation.evaluate import EvalOptions, evaluate
+from sketchtrain.inference.runner import Simplifier, load_model
+from sketchtrain.training.plots import line_chart
+from sketchtrain.training.loop import FitConfig, fit
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = {  # name: (recipe, loss, paper weight)

@@ -17,11 +17,11 @@ import argparse
 import json
 from pathlib import Path
 
-from sketchdata.binarize import otsu, sauvola
-from sketchdata.imageio import load_grey, save_png
+from sketchdata.image.binarize import otsu, sauvola
+from sketchdata.image.io import load_grey, save_png
 from sketchdata.preview import grid
-from sketchtrain.default_model import resolve_model
-from sketchtrain.inference import Simplifier, load_model
+from sketchtrain.inference.default_model import resolve_model
+from sketchtrain.inference.runner import Simplifier, load_model
 
 SPLIT = Path(__file__).resolve().parent / "real" / "scans_split.json"
 

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/line_widths.py --scans ../shared/data/rough --half tuning \
         --dataset datasets/default_model [--dataset datasets/procedural_train] [--samples 200]
 
-Widths are sketchdata.linewidth's tile measure (ink mass over line length, anti-aliasing
+Widths are sketchdata.image.linewidth's tile measure (ink mass over line length, anti-aliasing
 removed), in pixels at the file's own scale. Only the scans of the chosen half of
 benchmarks/real/scans_split.json are read (the tuning half for any decision about synthesis).
 """
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sketchdata.dataset import iter_samples, shard_paths
-from sketchdata.imageio import load_grey
-from sketchdata.linewidth import width_samples, width_summary
+from sketchdata.shards.dataset import iter_samples, shard_paths
+from sketchdata.image.io import load_grey
+from sketchdata.image.linewidth import width_samples, width_summary
 
 SPLIT = Path(__file__).resolve().parent / "real" / "scans_split.json"
 

@@ -6,7 +6,7 @@
 Protocol (fixed before any tuning; issue 13):
 - Real patches: 128x128 windows (stride 32) of the *tuning* half of the scans
   (benchmarks/real/scans_split.json) at their own scale, kept when at least 2% of the window is
-  ink (sketchdata.linewidth.ink_mask).
+  ink (sketchdata.image.linewidth.ink_mask).
 - Synthetic patches: 128x128 windows of the dataset's training inputs (``--clean``: its
   targets, the sanity check that the test can see a difference), same ink rule, as many as
   there are real patches, at most 4 per drawing.
@@ -34,9 +34,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from sketchdata.dataset import iter_samples, shard_paths
-from sketchdata.imageio import load_grey, save_png
-from sketchdata.linewidth import ink_mask
+from sketchdata.shards.dataset import iter_samples, shard_paths
+from sketchdata.image.io import load_grey, save_png
+from sketchdata.image.linewidth import ink_mask
 from sketchdata.preview import grid
 
 SPLIT = Path(__file__).resolve().parent / "real" / "scans_split.json"

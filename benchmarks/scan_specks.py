@@ -19,9 +19,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from sketchdata.imageio import load_grey
-from sketchtrain.inference import Simplifier, load_model
-from sketchtrain.simplify import parse_scale
+from sketchdata.image.io import load_grey
+from sketchtrain.inference.runner import Simplifier, load_model
+from sketchtrain.inference.simplify import parse_scale
 
 ROOT = Path(__file__).resolve().parents[1]
 

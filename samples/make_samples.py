@@ -2,7 +2,7 @@
 
     python samples/make_samples.py            # writes samples/lineart/*.png
 
-The drawings are procedural (sketchdata.lineart): curves, blobs, shapes, spirals and
+The drawings are procedural (sketchdata.drawing.shapes): curves, blobs, shapes, spirals and
 hatching at varied line widths and densities, some above 1000 px. They are the project's
 own, so they can be bundled and used by the quickstart recipe and the tests.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sketchdata.imageio import save_png
-from sketchdata.lineart import LineArtStyle, procedural_line_art
+from sketchdata.image.io import save_png
+from sketchdata.drawing.shapes import LineArtStyle, procedural_line_art
 
 # (name, height, width, density, width_range, hatching)
 SAMPLES = [

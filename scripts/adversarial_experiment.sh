@@ -29,7 +29,7 @@ run() {  # NAME STEPS EXTRA...
         $START_ARCH --steps "$steps" $COMMON "$@" $resume
     $BIN/python -c "
 import sys
-from sketchtrain.checkpoint import save_slim
+from sketchtrain.models.checkpoint import save_slim
 save_slim(sys.argv[1] + '/last.pt', sys.argv[1] + '/slim.pt', {'run': sys.argv[1]}, levels_from='datasets/default_model')" "runs/$name"
     $BIN/sketchtrain evaluate datasets/heldout --model "runs/$name/slim.pt" --scale 1 --no-baselines -o "runs/$name/eval_heldout" -q
     $BIN/sketchtrain sheet $(python3 -c "import json; print(' '.join('../shared/data/rough/' + n for n in json.load(open('benchmarks/real/scans_split.json'))['judging']))") \

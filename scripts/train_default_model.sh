@@ -25,7 +25,7 @@ RECIPE=${RECIPE:-recipes/default_model.yaml}
 RUN=${RUN:-runs/default_model}
 OUT=${OUT:-sketchtrain/weights/default.pt}
 # the dataset folder the recipe writes (output.dir, relative to the recipe file)
-DATA=$($BIN/python -c "import os, sys; from sketchdata.recipe import load_recipe; print(os.path.relpath(os.path.join(os.path.dirname(sys.argv[1]), load_recipe(sys.argv[1]).output.dir)))" "$RECIPE")
+DATA=$($BIN/python -c "import os, sys; from sketchdata.recipe.model import load_recipe; print(os.path.relpath(os.path.join(os.path.dirname(sys.argv[1]), load_recipe(sys.argv[1]).output.dir)))" "$RECIPE")
 $BIN/sketchdata build --recipe "$RECIPE" --workers "${WORKERS:-2}" -q
 
 train() {  # train RUN_DIR STEPS LR [INIT]
@@ -43,7 +43,7 @@ if [ "$STAGE2_STEPS" -gt 0 ]; then
 fi
 $BIN/python -c "
 import sys
-from sketchtrain.checkpoint import save_slim
+from sketchtrain.models.checkpoint import save_slim
 slim = save_slim(sys.argv[1], sys.argv[2], {'recipe': sys.argv[3], 'run': sys.argv[1]},
                  levels_from=sys.argv[4])
 print('wrote', sys.argv[2], '; output levels', slim['shipped']['output_levels'])" "$FINAL/best.pt" "$OUT" "$RECIPE" "$DATA"

@@ -9,14 +9,14 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from .augment import augment as augment_fn
-from .build import BuildError, build_dataset, parse_part
-from .console import BuildProgress, make_console, print_error, print_skipped
-from .dataset import DatasetError, skip_location
-from .files import OverwriteRefused
-from .effects import EFFECTS
-from .imageio import BadInput
-from .recipe import RecipeError, load_recipe
+from sketchdata.shards.augment import augment as augment_fn
+from sketchdata.shards.build import BuildError, build_dataset, parse_part
+from sketchdata.console import BuildProgress, make_console, print_error, print_skipped
+from sketchdata.shards.dataset import DatasetError, skip_location
+from sketchdata.files import OverwriteRefused
+from sketchdata.effects import EFFECTS
+from sketchdata.image.io import BadInput
+from sketchdata.recipe.model import RecipeError, load_recipe
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Inverse dataset generation for rough-sketch simplification.")
@@ -58,7 +58,7 @@ def build(
 @app.command()
 def init(directory: Path = typer.Argument(..., help="Folder for the starter project (created; must not hold its files).")):
     """Write a starter recipe and a few drawings into DIRECTORY (works from an installed wheel)."""
-    from .starter import init_project
+    from sketchdata.starter import init_project
 
     try:
         written = init_project(directory)
@@ -71,8 +71,8 @@ def init(directory: Path = typer.Argument(..., help="Folder for the starter proj
 @app.command()
 def schema(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of printing.")):
     """The JSON Schema of recipe files, for editors that check and complete YAML."""
-    from .files import atomic_write_bytes
-    from .recipe import recipe_schema
+    from sketchdata.files import atomic_write_bytes
+    from sketchdata.recipe.model import recipe_schema
 
     text = json.dumps(recipe_schema(), indent=1) + "\n"
     if out is None:
@@ -96,7 +96,7 @@ def preview(
     image: Optional[Path] = typer.Option(None, "--image", help="Clean drawing for --effects (default: a procedural one)."),
 ):
     """Contact sheet of (input | target) pairs, or with --effects a gallery of every effect."""
-    from .preview import contact_sheet, effects_gallery_of
+    from sketchdata.preview import contact_sheet, effects_gallery_of
 
     try:
         if effects:
@@ -122,7 +122,7 @@ def inspect(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ):
     """Counts and pixel statistics of a dataset."""
-    from .preview import dataset_stats
+    from sketchdata.preview import dataset_stats
 
     try:
         stats = dataset_stats(dataset)

@@ -7,10 +7,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .dataset import count_samples, iter_split, read_manifest, shard_paths
-from .files import refuse_overwriting
-from .shardformat import MANIFEST, SPLITS
-from .imageio import load_grey, save_png
+from sketchdata.shards.dataset import count_samples, iter_split, read_manifest, shard_paths
+from sketchdata.files import refuse_overwriting
+from sketchdata.shards.format import MANIFEST, SPLITS
+from sketchdata.image.io import load_grey, save_png
 
 
 def _fit(image: np.ndarray, cell: int) -> np.ndarray:
@@ -103,7 +103,7 @@ def dataset_stats(dataset: str | Path) -> dict:
 def effects_gallery_of(image_path: str | Path | None, out: str | Path, seed: int = 0) -> list[str]:
     """The gallery (below) of the drawing in ``image_path``, or of a procedural one for None;
     refuses, before any work, an ``out`` that is the drawing itself."""
-    from .lineart import procedural_line_art
+    from sketchdata.drawing.shapes import procedural_line_art
 
     if image_path is not None:
         refuse_overwriting([out], [image_path], "choose another -o")
@@ -116,7 +116,7 @@ def effects_gallery_of(image_path: str | Path | None, out: str | Path, seed: int
 def effects_gallery(image: np.ndarray, out: str | Path, strengths=(0.0, 0.25, 0.5, 0.75, 1.0),
                     seed: int = 0, cell: int = 256) -> list[str]:
     """One row per registered effect, one column per strength, on ``image``; returns row names."""
-    from .effects import EFFECTS  # the synthesis stack (albumentations): only when a gallery is drawn
+    from sketchdata.effects import EFFECTS  # the synthesis stack (albumentations): only when a gallery is drawn
 
     rows = []
     for name, cls in EFFECTS.items():

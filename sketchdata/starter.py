@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .files import atomic_write_bytes
+from sketchdata.files import atomic_write_bytes
 
 
 def starter_files() -> dict[str, bytes]:

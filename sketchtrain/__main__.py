@@ -1,5 +1,5 @@
 """`python -m sketchtrain ...` (also what `torchrun -m sketchtrain fit ...` runs)."""
 
-from .cli import app
+from sketchtrain.cli import app
 
 app()

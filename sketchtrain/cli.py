@@ -7,9 +7,9 @@ from typing import Optional
 
 import typer
 
-from .simplify import SimplifyOptions
-from .fit_config import FitConfig
-from .console import FitProgress, err_console, make_console, one_line, print_error, print_skipped, tagged
+from sketchtrain.inference.simplify import SimplifyOptions
+from sketchtrain.training.config import FitConfig
+from sketchtrain.console import FitProgress, err_console, make_console, one_line, print_error, print_skipped, tagged
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Train, evaluate and run rough-sketch simplification networks.")
@@ -37,7 +37,7 @@ def _model_and_rest(model: Optional[Path], positionals: list[Path], command: str
                     min_rest: int) -> tuple[Optional[Path], list[Path]]:
     """--model, or the older form with the model as first positional argument (a weights file
     is told apart from images by its suffix), with a deprecation note."""
-    from .default_model import looks_like_model
+    from sketchtrain.inference.default_model import looks_like_model
 
     if model is None and len(positionals) > min_rest and looks_like_model(positionals[0]):
         print_skipped(f"`sketchtrain {command} MODEL ...` is deprecated: write `--model {positionals[0]}`",
@@ -92,10 +92,10 @@ def fit(
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
     """Train the simplification network on shards (ADADELTA, weighted MSE, bf16; --adversarial)."""
-    from .errors import CheckpointError
-    from .data import DataError
-    from .train import TrainingStopped, fit as fit_fn
-    from sketchdata.dataset import DatasetError
+    from sketchtrain.errors import CheckpointError
+    from sketchtrain.training.data import DataError
+    from sketchtrain.training.loop import TrainingStopped, fit as fit_fn
+    from sketchdata.shards.dataset import DatasetError
 
     cfg = FitConfig(dataset=str(shards), out=str(out), arch=arch, variant=variant, steps=steps, batch=batch, crop=crop,
                     optimizer=optimizer, lr=lr, lr_schedule=lr_schedule, loss=loss,
@@ -151,8 +151,8 @@ def simplify(
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
     """Simplify rough sketches of any size (bounded memory), optionally binarised and as SVG."""
-    from .errors import CheckpointError
-    from .simplify import parse_scale, simplify_paths
+    from sketchtrain.errors import CheckpointError
+    from sketchtrain.inference.simplify import parse_scale, simplify_paths
 
     model, inputs = _model_and_rest(model, inputs, "simplify", 1)
 
@@ -187,8 +187,8 @@ def export(
                                          "the file name's suffix)."),
 ):
     """Export to ONNX (checked with onnxruntime), TorchScript or safetensors; verified against PyTorch."""
-    from .errors import CheckpointError
-    from .export import ExportError, export_model
+    from sketchtrain.errors import CheckpointError
+    from sketchtrain.inference.export import ExportError, export_model
 
     try:
         if legacy_model is not None:
@@ -214,9 +214,9 @@ def score(
     """Benchmark metrics for one pair, as JSON (precision, recall, f, chamfer, hausdorff, mse, psnr, ssim)."""
     import json
 
-    from sketchdata.imageio import BadInput
-    from .evaluate import json_safe
-    from .metrics import score_files
+    from sketchdata.image.io import BadInput
+    from sketchtrain.evaluation.evaluate import json_safe
+    from sketchtrain.evaluation.metrics import score_files
 
     if tol_px is None and tol_permille is None:
         tol_px = 1.0
@@ -245,12 +245,12 @@ def evaluate(
     """Score a model and the baselines with the benchmark metrics; table, JSON/CSV and an HTML report."""
     from rich.table import Table
 
-    from sketchdata.dataset import DatasetError
-    from sketchdata.imageio import BadInput
-    from .errors import CheckpointError
-    from .evaluate import EvalOptions, EvaluationError, evaluate as evaluate_fn, summary_table_rows
+    from sketchdata.shards.dataset import DatasetError
+    from sketchdata.image.io import BadInput
+    from sketchtrain.errors import CheckpointError
+    from sketchtrain.evaluation.evaluate import EvalOptions, EvaluationError, evaluate as evaluate_fn, summary_table_rows
 
-    from .simplify import parse_scale
+    from sketchtrain.inference.simplify import parse_scale
 
     model, rest = _model_and_rest(model, data, "evaluate", 1)
     if len(rest) != 1:
@@ -289,11 +289,11 @@ def sheet(
     constants: Optional[str] = typer.Option(None, help="Released weights' normalisation (see simplify)."),
 ):
     """Side-by-side sheet: input | model | Otsu threshold | Sauvola, one row per sketch."""
-    from sketchdata.imageio import BadInput
-    from .errors import CheckpointError
-    from .sheet import comparison_sheet
+    from sketchdata.image.io import BadInput
+    from sketchtrain.errors import CheckpointError
+    from sketchtrain.evaluation.sheet import comparison_sheet
 
-    from .simplify import parse_scale
+    from sketchtrain.inference.simplify import parse_scale
 
     model, inputs = _model_and_rest(model, inputs, "sheet", 1)
     try:
@@ -319,9 +319,9 @@ def app_command(
                                          "(a reverse proxy's, say); repeatable."),
 ):
     """A local web page to clean sketches: drop images, pick a model and settings, download PNG / SVG / zip."""
-    from .app import missing_extra, serve
-    from .app_jobs import AppError
-    from .errors import CheckpointError
+    from sketchtrain.app.server import missing_extra, serve
+    from sketchtrain.app.jobs import AppError
+    from sketchtrain.errors import CheckpointError
 
     problem = missing_extra()
     if problem:

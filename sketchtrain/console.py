@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sketchdata.console import ProgressCallback, err_console, make_console, one_line, print_error, print_skipped, tagged
-from sketchdata.dataset import skip_location
+from sketchdata.shards.dataset import skip_location
 
 __all__ = ["FitProgress", "err_console", "make_console", "one_line", "print_error", "print_skipped", "tagged"]
 

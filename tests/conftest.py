@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import yaml
 
-from sketchdata.imageio import save_png
-from sketchdata.lineart import LineArtStyle, procedural_line_art
+from sketchdata.image.io import save_png
+from sketchdata.drawing.shapes import LineArtStyle, procedural_line_art
 
 
 def make_drawings(folder: Path, count: int = 6, size: tuple[int, int] = (160, 200), seed: int = 0) -> list[Path]:
@@ -54,8 +54,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def quickstart_dataset(tmp_path_factory) -> Path:
     """The quickstart recipe over the bundled samples, built once per test session."""
-    from sketchdata.build import build_dataset
-    from sketchdata.recipe import load_recipe
+    from sketchdata.shards.build import build_dataset
+    from sketchdata.recipe.model import load_recipe
 
     out = tmp_path_factory.mktemp("quickstart")
     build_dataset(load_recipe(ROOT / "recipes" / "quickstart.yaml"), out, workers=2)
@@ -67,8 +67,8 @@ def calibrated_model():
     statistics measured on drawings, a strong last layer): enough to test the machinery."""
     import torch
 
-    from sketchtrain.architectures import model_config
-    from sketchtrain.model import SimplifyNet
+    from sketchtrain.models.registry import model_config
+    from sketchtrain.models.fcn import SimplifyNet
 
     torch.manual_seed(0)
     model = SimplifyNet(model_config("sixteenth"))
@@ -83,7 +83,7 @@ def calibrated_model():
 
 
 def save_model_checkpoint(path: Path, model) -> Path:
-    from sketchtrain.checkpoint import save_checkpoint
+    from sketchtrain.models.checkpoint import save_checkpoint
 
     save_checkpoint(path, {"model": model.config.to_dict(), "state_dict": model.state_dict(), "step": 0,
                            "args": {}, "metrics": {}})

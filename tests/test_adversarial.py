@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from sketchdata.build import build_dataset
-from sketchdata.recipe import load_recipe
-from sketchtrain import adversary as adversary_module
-from sketchtrain.adversarial import bce_with_label, discriminator_objective, generator_objective
-from sketchtrain.checkpoint import load_checkpoint
-from sketchtrain.discriminator import Discriminator
-from sketchtrain.inference import load_model
-from sketchtrain.train import FitConfig, fit
+from sketchdata.shards.build import build_dataset
+from sketchdata.recipe.model import load_recipe
+import sketchtrain.training.adversarial as adversary_module
+from sketchtrain.training.adversarial import bce_with_label, discriminator_objective, generator_objective
+from sketchtrain.models.checkpoint import load_checkpoint
+from sketchtrain.models.discriminator import Discriminator
+from sketchtrain.inference.runner import load_model
+from sketchtrain.training.loop import FitConfig, fit
 from test_unpaired import unpaired_recipe
 
 FAST = dict(variant="sixteenth", batch=2, crop=64, val_every=4, ckpt_every=4, val_samples=4, workers=0,
@@ -90,7 +90,7 @@ def test_the_discriminator_sees_each_kind_of_data_with_its_label(data, tmp_path,
         return real_step(self, run, inp, tgt, weights)
 
     monkeypatch.setattr(adversary_module, "discriminator_objective", recording)
-    monkeypatch.setattr("sketchtrain.discriminator.Discriminator", MeanJudge)
+    monkeypatch.setattr("sketchtrain.models.discriminator.Discriminator", MeanJudge)
     monkeypatch.setattr(adversary_module.Adversary, "step", capture)
     fit(FitConfig(dataset=str(data["both"]), out=str(tmp_path / "run"), steps=1, adversarial=True, init=data["init"],
                   d_pretrain=0, **{**FAST, "precision": "fp32"}))
@@ -170,7 +170,7 @@ def test_clear_errors_for_missing_pieces(data, tmp_path):
 
 
 def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(data, tmp_path, monkeypatch):
-    from sketchtrain.train import TrainingStopped
+    from sketchtrain.training.loop import TrainingStopped
 
     real = adversary_module.generator_objective
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sketchdata.imageio import save_png
-from sketchdata.lineart import procedural_line_art
-from sketchtrain.app_jobs import AppError, SketchApp, parse_settings
-from sketchtrain.simplify import SimplifyOptions, simplify_paths
+from sketchdata.image.io import save_png
+from sketchdata.drawing.shapes import procedural_line_art
+from sketchtrain.app.jobs import AppError, SketchApp, parse_settings
+from sketchtrain.inference.simplify import SimplifyOptions, simplify_paths
 from conftest import calibrated_model, save_model_checkpoint
 
 pytest.importorskip("fastapi")
@@ -111,8 +111,8 @@ def test_several_files_download_as_one_zip_with_png_and_svg(app, drawings):
 
 
 def test_progress_counts_tiles_over_every_view(model_file):
-    from sketchtrain.inference import Simplifier, load_model
-    from sketchtrain.simplify import simplify_image
+    from sketchtrain.inference.runner import Simplifier, load_model
+    from sketchtrain.inference.simplify import simplify_image
 
     model, _ = load_model(model_file)
     runner = Simplifier(model, precision="fp32", tile_pixels=1, tile=64, views=2)
@@ -126,7 +126,7 @@ def test_progress_counts_tiles_over_every_view(model_file):
 def test_the_page_and_routes_work_offline(app, drawings):
     from fastapi.testclient import TestClient
 
-    from sketchtrain.app import create_app
+    from sketchtrain.app.server import create_app
 
     client = TestClient(create_app(app, port=8765), base_url="http://127.0.0.1:8765")
     page = client.get("/").text

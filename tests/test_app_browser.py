@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sketchdata.imageio import save_png
-from sketchdata.lineart import procedural_line_art
-from sketchtrain.simplify import SimplifyOptions, simplify_paths
+from sketchdata.image.io import save_png
+from sketchdata.drawing.shapes import procedural_line_art
+from sketchtrain.inference.simplify import SimplifyOptions, simplify_paths
 from conftest import calibrated_model, save_model_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from sketchdata.build import build_dataset
-from sketchdata.recipe import load_recipe
-from sketchtrain.architectures import (ARCHITECTURES, build_model, config_from_dict, fold_for_inference, model_config,
+from sketchdata.shards.build import build_dataset
+from sketchdata.recipe.model import load_recipe
+from sketchtrain.models.registry import (ARCHITECTURES, build_model, config_from_dict, fold_for_inference, model_config,
                                        model_flops)
-from sketchtrain.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint, save_checkpoint
-from sketchtrain.inference import Simplifier, load_model
-from sketchtrain.tiling import pad_to_stride
-from sketchtrain.train import FitConfig, fit
+from sketchtrain.models.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint, save_checkpoint
+from sketchtrain.inference.runner import Simplifier, load_model
+from sketchtrain.inference.tiling import pad_to_stride
+from sketchtrain.training.loop import FitConfig, fit
 
 EVERY_MODEL = [(arch, variant) for arch, spec in ARCHITECTURES.items() for variant in spec.variants]
 # the cheapest size of each architecture, for the tests that run many passes
@@ -26,7 +26,7 @@ GEOMETRIES = SMALLEST + [("unet", "lite")]
 def _with_batchnorm_statistics(model: torch.nn.Module) -> torch.nn.Module:
     """Random weights plus batch-norm running statistics measured on drawings (so folding and
     outputs are not trivially the identity of a fresh model)."""
-    from sketchdata.lineart import procedural_line_art
+    from sketchdata.drawing.shapes import procedural_line_art
 
     drawings = torch.from_numpy(np.stack([procedural_line_art((96, 96), np.random.default_rng(i)) for i in range(6)]))
     model.train()
@@ -202,7 +202,7 @@ def test_unet_trains_resumes_exactly_and_its_checkpoints_run_everywhere(shards, 
 
 @pytest.mark.parametrize("variant", ["tiny", "lite"])  # lite: pixel (un)shuffle in the exported graph
 def test_unet_exports_to_onnx_torchscript_and_openvino_with_the_equivalence_check(variant, shards, tmp_path):
-    from sketchtrain.export import export_model
+    from sketchtrain.inference.export import export_model
 
     fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=2, **{**UNET_FAST, "variant": variant}))
     for suffix in (".onnx", ".pt", ".xml"):
@@ -223,7 +223,7 @@ def test_unet_trains_in_two_cpu_processes_with_torchrun(shards, tmp_path):
 
 
 def test_released_weights_refuse_a_non_fcn_architecture_for_init(shards, tmp_path):
-    from sketchtrain.model import released_sequential
+    from sketchtrain.models.fcn import released_sequential
 
     torch.save(released_sequential(0.0625).state_dict(), tmp_path / "model_mse.pth")
     with pytest.raises(ValueError, match="released weights, which are the fcn architecture: pass --arch fcn"):

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT, calibrated_model, make_drawings, save_model_checkpoint
-from sketchdata.linewidth import median_stroke_width
-from sketchdata.render import render_polylines
+from sketchdata.image.linewidth import median_stroke_width
+from sketchdata.drawing.render import render_polylines
 from sketchtrain.cli import app
-from sketchtrain.tiling import AUTO_SCALE_RANGE, auto_scale
+from sketchtrain.inference.tiling import AUTO_SCALE_RANGE, auto_scale
 
 runner = CliRunner()
 LINES = [np.array([[10, 10 + 20 * k], [240, 30 + 20 * k]], float) for k in range(8)]
@@ -51,7 +51,7 @@ def wide_line_model(tmp_path_factory) -> Path:
 
 
 def test_simplify_reports_the_scale_auto_chose(wide_line_model, tmp_path):
-    from sketchdata.imageio import save_png
+    from sketchdata.image.io import save_png
 
     save_png(tmp_path / "in" / "a.png", _drawing(1.5))
     result = runner.invoke(app, ["simplify", str(tmp_path / "in"), "--model", str(wide_line_model),

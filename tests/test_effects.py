@@ -5,9 +5,9 @@ import cv2
 import numpy as np
 import pytest
 
-from sketchdata.dataset import iter_samples, shard_paths
+from sketchdata.shards.dataset import iter_samples, shard_paths
 from sketchdata.effects import EFFECTS, seed_pipeline
-from sketchdata.lineart import procedural_line_art
+from sketchdata.drawing.shapes import procedural_line_art
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_default_mix_is_hard_to_threshold_but_keeps_the_drawing(quickstart_datas
 
 def test_pressure_lightens_ink_towards_a_ceiling_and_keeps_the_paper():
     from sketchdata.effects.pressure import pencil_pressure
-    from sketchdata.figures import figure_line_art
+    from sketchdata.drawing.figures import figure_line_art
 
     drawing = 0.95 * figure_line_art((128, 128), np.random.default_rng(0))  # paper at 0.95
     light = pencil_pressure(drawing, 1.0, np.random.default_rng(1))
@@ -119,7 +119,7 @@ def test_paper_texture_tints_the_paper_with_grain_of_a_scans_size_and_keeps_the_
 def test_figure_drawings_redrawn_rough_keep_their_small_shapes():
     """Redrawn from their own strokes, small closed shapes (eyes, buttons) stay where they were."""
     from sketchdata.effects.rough import rough_from_polylines
-    from sketchdata.figures import figure_polylines, render_figure
+    from sketchdata.drawing.figures import figure_polylines, render_figure
 
     lines, widths = figure_polylines((256, 256), np.random.default_rng(3))
     small = [ln for ln in lines if np.ptp(ln, axis=0).max() < 12]

@@ -6,10 +6,10 @@ import numpy as np
 from typer.testing import CliRunner
 
 from conftest import calibrated_model, save_model_checkpoint
-from sketchdata.build import build_dataset
-from sketchdata.imageio import save_png
-from sketchdata.lineart import procedural_line_art
-from sketchdata.recipe import load_recipe
+from sketchdata.shards.build import build_dataset
+from sketchdata.image.io import save_png
+from sketchdata.drawing.shapes import procedural_line_art
+from sketchdata.recipe.model import load_recipe
 from sketchtrain.cli import app
 
 
@@ -53,5 +53,5 @@ def test_sheet_on_sketches_without_ground_truth(tmp_path):
     result = CliRunner().invoke(app, ["sheet", "--model", str(ckpt), str(tmp_path / "sketches"), "-o", str(tmp_path / "s.png")])
     assert result.exit_code == 0, result.output
     assert "2 rows" in result.output and "bad.png" in result.output
-    from sketchdata.imageio import load_grey
+    from sketchdata.image.io import load_grey
     assert load_grey(tmp_path / "s.png").shape[1] > 4 * 300  # four columns

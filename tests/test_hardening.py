@@ -20,10 +20,10 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from conftest import calibrated_model, make_drawings, save_model_checkpoint, write_recipe
-from sketchdata.build import BuildError, build_dataset
+from sketchdata.shards.build import BuildError, build_dataset
 from sketchdata.cli import app as data_app
-from sketchdata.recipe import RecipeError, load_recipe
-from sketchdata.safe_npz import load_npz
+from sketchdata.recipe.model import RecipeError, load_recipe
+from sketchdata.drawing.safe_npz import load_npz
 from sketchtrain.cli import app as train_app
 
 runner = CliRunner()
@@ -130,7 +130,7 @@ def test_safe_npz_reads_object_arrays_plain_arrays_and_refuses_junk(tmp_path):
     assert plain["a"].tolist() == [[0, 1, 2], [3, 4, 5]] and plain["f"].shape == (2, 3)
     (tmp_path / "empty.npz").write_bytes(b"")
     (tmp_path / "junk.npz").write_text("junk")
-    from sketchdata.imageio import BadInput
+    from sketchdata.image.io import BadInput
 
     with pytest.raises(BadInput, match="empty file"):
         load_npz(tmp_path / "empty.npz")
@@ -357,8 +357,8 @@ def test_a_second_build_into_the_same_folder_refuses(tiny_project):
 def test_checkpoint_messages_are_ours_and_short(model_file, tmp_path):
     import torch
 
-    from sketchtrain.checkpoint import CheckpointError
-    from sketchtrain.inference import load_model
+    from sketchtrain.models.checkpoint import CheckpointError
+    from sketchtrain.inference.runner import load_model
 
     if os.path.exists(MARKER):
         os.unlink(MARKER)
@@ -381,10 +381,10 @@ def test_checkpoint_messages_are_ours_and_short(model_file, tmp_path):
 
 
 def test_init_with_mismatched_weights_names_the_problem(tmp_path, model_file):
-    from sketchtrain.checkpoint import CheckpointError
-    from sketchtrain.architectures import model_config
-    from sketchtrain.model import SimplifyNet
-    from sketchtrain.starting_weights import _init_weights
+    from sketchtrain.models.checkpoint import CheckpointError
+    from sketchtrain.models.registry import model_config
+    from sketchtrain.models.fcn import SimplifyNet
+    from sketchtrain.training.warm_start import _init_weights
 
     with pytest.raises(CheckpointError) as info:
         _init_weights(SimplifyNet(model_config("eighth")), str(model_file))
@@ -394,8 +394,8 @@ def test_init_with_mismatched_weights_names_the_problem(tmp_path, model_file):
 # ---------------------------------------------------------------------------- 8. file modes
 @pytest.mark.parametrize("mask", [0o022, 0o027])
 def test_outputs_get_the_mode_open_would_give(tmp_path, mask, model_file):
-    from sketchdata.imageio import save_png
-    from sketchtrain.checkpoint import save_checkpoint
+    from sketchdata.image.io import save_png
+    from sketchtrain.models.checkpoint import save_checkpoint
 
     old = os.umask(mask)
     try:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from sketchdata.imageio import BadInput, decode_grey, encode_png, load_grey, read_size
+from sketchdata.image.io import BadInput, decode_grey, encode_png, load_grey, read_size
 
 
 def test_modes_convert_to_grey_float(tmp_path):

@@ -7,12 +7,12 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from sketchdata.imageio import load_grey, save_png
-from sketchdata.lineart import procedural_line_art
+from sketchdata.image.io import load_grey, save_png
+from sketchdata.drawing.shapes import procedural_line_art
 from sketchtrain.cli import app
-from sketchtrain.inference import Simplifier, load_model
-from sketchtrain.metrics import score
-from sketchtrain.model import fold_batchnorm, released_sequential
+from sketchtrain.inference.runner import Simplifier, load_model
+from sketchtrain.evaluation.metrics import score
+from sketchtrain.models.fcn import fold_batchnorm, released_sequential
 from conftest import calibrated_model, save_model_checkpoint
 
 runner = CliRunner()
@@ -117,7 +117,7 @@ def test_export_matches_pytorch(checkpoint, tmp_path, suffix):
 
 
 def test_svg_round_trip_is_close_to_the_png(tmp_path):
-    from sketchtrain.vectorize import rasterize_svg_paths, trace
+    from sketchtrain.inference.vectorize import rasterize_svg_paths, trace
 
     image = procedural_line_art((120, 160), np.random.default_rng(6))
     binary = np.where(image < 0.5, 0.0, 1.0)
@@ -126,7 +126,7 @@ def test_svg_round_trip_is_close_to_the_png(tmp_path):
 
 
 def test_fast_path_agrees_with_plain_fp32(checkpoint):
-    from sketchtrain.checkpoint import load_checkpoint, model_from_checkpoint
+    from sketchtrain.models.checkpoint import load_checkpoint, model_from_checkpoint
 
     plain = model_from_checkpoint(load_checkpoint(checkpoint))
     folded = fold_batchnorm(plain)
@@ -141,8 +141,8 @@ def test_fast_path_agrees_with_plain_fp32(checkpoint):
 def test_safetensors_export_loads_in_every_command_and_matches(checkpoint, tmp_path, arch_checkpoint):
     from safetensors import safe_open
 
-    from sketchtrain.architectures import build_model, model_config
-    from sketchtrain.export import export_model
+    from sketchtrain.models.registry import build_model, model_config
+    from sketchtrain.inference.export import export_model
     from conftest import save_model_checkpoint
 
     source = checkpoint

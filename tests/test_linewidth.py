@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from sketchdata.linewidth import median_stroke_width, width_samples
-from sketchdata.render import render_polylines
+from sketchdata.image.linewidth import median_stroke_width, width_samples
+from sketchdata.drawing.render import render_polylines
 
 LINES = [np.array([[10, 10], [200, 180.0]]), np.array([[10, 100], [200, 30.0]]), np.array([[30, 250], [250, 240.0]])]
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from sketchtrain.lossmap import LossMapConfig, local_histogram_value, loss_map, pixel_loss, weighted_mse
+from sketchtrain.training.losses import LossMapConfig, local_histogram_value, loss_map, pixel_loss, weighted_mse
 
 
 def reference_loss_map(image: np.ndarray, kind: str, d_h=2, b_h=10, alpha=6.0, beta=-2.0) -> np.ndarray:

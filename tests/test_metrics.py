@@ -8,7 +8,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from sketchtrain.cli import app
-from sketchtrain.metrics import score, stroke_scores
+from sketchtrain.evaluation.metrics import score, stroke_scores
 
 
 def blank(h=20, w=40):

@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from sketchtrain.architectures import model_config
-from sketchtrain.model import (RELEASED_LAYERS, VARIANTS, SimplifyNet, fold_batchnorm, forward_flops,
+from sketchtrain.models.registry import model_config
+from sketchtrain.models.fcn import (RELEASED_LAYERS, VARIANTS, SimplifyNet, fold_batchnorm, forward_flops,
                                released_sequential, unfold_into)
-from sketchtrain.released import ReleasedWeightsError, is_released_layout, load_released, released_to_sequential
+from sketchtrain.models.released import ReleasedWeightsError, is_released_layout, load_released, released_to_sequential
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
@@ -95,7 +95,7 @@ def test_output_levels_map_lo_to_black_and_hi_to_white_in_every_layout():
     import numpy as np
 
     from conftest import calibrated_model
-    from sketchtrain.model import apply_levels, fold_batchnorm
+    from sketchtrain.models.fcn import apply_levels, fold_batchnorm
 
     y = torch.tensor([0.2, 0.4, 0.55, 0.7, 0.9])
     assert torch.allclose(apply_levels(y, (0.4, 0.7)), torch.tensor([0.0, 0.0, 0.5, 1.0, 1.0]))
@@ -112,7 +112,7 @@ def test_output_levels_map_lo_to_black_and_hi_to_white_in_every_layout():
 def test_levels_are_chosen_from_ink_and_the_f_best_threshold():
     import numpy as np
 
-    from sketchtrain.calibrate import STROKE, choose_levels
+    from sketchtrain.release.calibrate import STROKE, choose_levels
 
     target = np.ones((64, 64), np.float32)
     target[20:22, 5:60] = 0.0

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 import torch
 
-from sketchdata.imageio import load_grey
-from sketchdata.lineart import procedural_line_art
-from sketchtrain.architectures import build_model, model_config
-from sketchtrain.inference import Simplifier, load_model
-from sketchtrain.openvino_runner import OpenVinoModelError, OpenVinoRunner
+from sketchdata.image.io import load_grey
+from sketchdata.drawing.shapes import procedural_line_art
+from sketchtrain.models.registry import build_model, model_config
+from sketchtrain.inference.runner import Simplifier, load_model
+from sketchtrain.inference.openvino_runner import OpenVinoModelError, OpenVinoRunner
 from conftest import calibrated_model, make_drawings, save_model_checkpoint
 
 pytest.importorskip("openvino")
@@ -123,7 +123,7 @@ def test_irs_it_cannot_run_are_refused_with_the_reason(tmp_path):
 
 
 def test_the_app_offers_an_ir_once_not_its_weights_file(exported):
-    from sketchtrain.app_jobs import SketchApp
+    from sketchtrain.app.jobs import SketchApp
 
     checkpoint, xml = exported
     names = list(SketchApp(models_dir=xml.parent).choices)

@@ -16,16 +16,16 @@ import numpy as np
 import pytest
 import torch
 
-from sketchdata.imageio import save_png
-from sketchdata.lineart import procedural_line_art
+from sketchdata.image.io import save_png
+from sketchdata.drawing.shapes import procedural_line_art
 from conftest import calibrated_model, save_model_checkpoint
 
 pytest.importorskip("fastapi")
 
 from fastapi.testclient import TestClient  # noqa: E402
 
-from sketchtrain.app import create_app  # noqa: E402
-from sketchtrain.app_jobs import AppError, SketchApp  # noqa: E402
+from sketchtrain.app.server import create_app  # noqa: E402
+from sketchtrain.app.jobs import AppError, SketchApp  # noqa: E402
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
@@ -111,7 +111,7 @@ def test_the_token_is_new_at_every_launch(model_file):
 
 
 def test_allowed_hosts_follow_the_listening_address():
-    from sketchtrain.app_guard import allowed_host_names
+    from sketchtrain.app.guard import allowed_host_names
 
     assert allowed_host_names("127.0.0.1") == {"127.0.0.1", "localhost", "[::1]"}
     everywhere = allowed_host_names("0.0.0.0", allow=["sketch.studio.lan"])
@@ -151,8 +151,8 @@ def test_a_zip_holds_each_job_once_and_at_most_the_jobs_kept(client, state, sket
 
 
 def _threads_running(monkeypatch, name: str, state: SketchApp, sketch: bytes) -> list[str]:
-    """The threads that ran ``sketchtrain.app_jobs.<name>`` during one job and its downloads."""
-    import sketchtrain.app_jobs as jobs
+    """The threads that ran ``sketchtrain.app.jobs.<name>`` during one job and its downloads."""
+    import sketchtrain.app.jobs as jobs
 
     threads = []
     real = getattr(jobs, name)
@@ -182,7 +182,7 @@ def test_a_truncated_upload_fails_on_its_job_with_the_cli_reason(state, sketch):
 def test_the_worker_survives_a_model_without_weights(tmp_path, model_file, sketch):
     models = tmp_path / "models"
     models.mkdir()
-    from sketchtrain.checkpoint import save_checkpoint
+    from sketchtrain.models.checkpoint import save_checkpoint
 
     save_checkpoint(models / "broken.pt", {"model": calibrated_model().config.to_dict(), "step": 0})  # no state_dict
     (models / "good.pt").write_bytes(model_file.read_bytes())
@@ -279,7 +279,7 @@ def test_a_capped_upload_peaks_below_1_gb(tmp_path, model_file):
     save_png(small, procedural_line_art((90, 120), np.random.default_rng(0)))
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork and exec, so a child of a large
     # pytest process would report the parent's size
-    run = ("from pathlib import Path; from sketchtrain.app_jobs import SketchApp; "
+    run = ("from pathlib import Path; from sketchtrain.app.jobs import SketchApp; "
            f"s = SketchApp(model={str(model_file)!r}); "
            f"s.wait(s.submit('small.png', Path({str(small)!r}).read_bytes(), {{'scale': '1'}})['id']); "
            "before = int([l for l in open('/proc/self/status') if l.startswith('VmRSS')][0].split()[1]); "
@@ -293,7 +293,7 @@ def test_a_capped_upload_peaks_below_1_gb(tmp_path, model_file):
 
 
 def test_an_image_above_the_svg_limit_gets_its_png_and_a_reason(state, sketch, monkeypatch):
-    import sketchtrain.app_jobs as jobs
+    import sketchtrain.app.jobs as jobs
 
     monkeypatch.setattr(jobs, "APP_SVG_MAX_PIXELS", 1000)
     job_id = state.submit("large.png", sketch, {"scale": "1"})["id"]

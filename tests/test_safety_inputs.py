@@ -20,9 +20,9 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from conftest import calibrated_model, make_drawings, save_model_checkpoint, write_recipe
-from sketchdata.build import build_dataset
+from sketchdata.shards.build import build_dataset
 from sketchdata.cli import app as data_app
-from sketchdata.recipe import load_recipe
+from sketchdata.recipe.model import load_recipe
 from sketchtrain.cli import app as train_app
 
 runner = CliRunner()
@@ -158,7 +158,7 @@ def test_a_plan_over_10_million_samples_is_refused_before_any_work(tmp_path):
 
 
 def test_exif_orientation_is_applied_when_reading_photos(model_file, tmp_path):
-    from sketchdata.imageio import load_grey
+    from sketchdata.image.io import load_grey
 
     stored = np.full((48, 64), 255, np.uint8)
     stored[:, :8] = 0  # a dark band on the stored left: after a 90-degree turn it is the top or bottom

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import yaml
 
-from sketchdata.build import build_dataset
-from sketchdata.dataset import iter_samples, read_manifest, shard_paths
-from sketchdata.recipe import load_recipe
-from sketchdata.source_kinds import KINDS, SourceKind, register
-from sketchdata.sources import SourceItem
+from sketchdata.shards.build import build_dataset
+from sketchdata.shards.dataset import iter_samples, read_manifest, shard_paths
+from sketchdata.recipe.model import load_recipe
+from sketchdata.sources.kinds import KINDS, SourceKind, register
+from sketchdata.sources.collect import SourceItem
 from conftest import make_drawings
 
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M3 3 L21 21 M3 21 C 8 10, 16 10, 21 3" '
@@ -54,7 +54,7 @@ def test_every_registered_kind_builds_samples_with_provenance(kind, tmp_path):
 def test_a_new_kind_is_one_registration(tmp_path):
     """A kind registered from outside the package (here: checkerboard drawings) is accepted by
     recipes, collected, loaded and described with no other change."""
-    from sketchdata.samples import LoadedSource
+    from sketchdata.shards.samples import LoadedSource
 
     def collect(recipe, spec, skipped):
         return [SourceItem(id=f"{spec.name}-{i}", kind="checker", source=spec.name, width=96, height=96,

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from conftest import write_recipe
-from sketchdata.build import build_dataset
-from sketchdata.dataset import iter_samples, shard_paths
-from sketchdata.imageio import BadInput
-from sketchdata.linewidth import median_stroke_width
-from sketchdata.recipe import load_recipe
-from sketchdata.svg import load_svg_strokes
+from sketchdata.shards.build import build_dataset
+from sketchdata.shards.dataset import iter_samples, shard_paths
+from sketchdata.image.io import BadInput
+from sketchdata.image.linewidth import median_stroke_width
+from sketchdata.recipe.model import load_recipe
+from sketchdata.drawing.svg_reader import load_svg_strokes
 
 LINE_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">
   <g transform="rotate(90 50 50)"><path d="M10 50 H90" stroke="#000" stroke-width="{w}" fill="none"/></g>

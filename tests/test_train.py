@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from sketchdata.build import build_dataset
-from sketchdata.recipe import load_recipe
-from sketchtrain.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
-from sketchtrain.data import DataError
-from sketchtrain.train import FitConfig, TrainingStopped, fit
+from sketchdata.shards.build import build_dataset
+from sketchdata.recipe.model import load_recipe
+from sketchtrain.models.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
+from sketchtrain.training.data import DataError
+from sketchtrain.training.loop import FitConfig, TrainingStopped, fit
 
 FAST = dict(variant="sixteenth", batch=4, crop=48, val_every=5, ckpt_every=5, val_samples=8, workers=0,
             epoch_batches=6, threads=2, norm_samples=8)
@@ -65,7 +65,7 @@ def test_killed_and_resumed_run_matches_an_uninterrupted_one(shards, tmp_path):
 
 
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(shards, tmp_path, monkeypatch):
-    import sketchtrain.train as train_module
+    import sketchtrain.training.loop as train_module
 
     real = train_module.pixel_loss
     calls = {"n": 0}
@@ -130,7 +130,7 @@ def test_tampered_or_foreign_checkpoints_are_refused(tmp_path):
 
 
 def test_cosine_schedule_is_a_function_of_the_step():
-    from sketchtrain.train import _learning_rate
+    from sketchtrain.training.loop import _learning_rate
 
     cfg = FitConfig(dataset="d", out="o", steps=100, lr_schedule="cosine")
     assert _learning_rate(cfg, 1e-3, 0) == pytest.approx(1e-3)
@@ -142,7 +142,7 @@ def test_cosine_schedule_is_a_function_of_the_step():
 
 
 def test_fine_tuning_starts_from_released_weights_with_their_constants(shards, tmp_path):
-    from sketchtrain.model import released_sequential
+    from sketchtrain.models.fcn import released_sequential
 
     torch.manual_seed(5)
     torch.save(released_sequential(1 / 16).state_dict(), tmp_path / "model_mse.pth")

@@ -9,12 +9,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sketchdata.build import build_dataset
+from sketchdata.shards.build import build_dataset
 from sketchdata.cli import app
-from sketchdata.dataset import iter_images, read_manifest, shard_paths
+from sketchdata.shards.dataset import iter_images, read_manifest, shard_paths
 from sketchdata.effects.rough import rough_sketch
-from sketchdata.imageio import load_grey, save_png
-from sketchdata.recipe import RecipeError, load_recipe
+from sketchdata.image.io import load_grey, save_png
+from sketchdata.recipe.model import RecipeError, load_recipe
 from conftest import make_drawings
 
 runner = CliRunner()

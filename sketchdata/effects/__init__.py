@@ -11,7 +11,7 @@ import zlib
 import albumentations as A
 import numpy as np
 
-from .transforms import PaperTexture, PencilPressure, RandomNoise, RoughSketch, SketchEffect, Slur, Tone
+from sketchdata.effects.transforms import PaperTexture, PencilPressure, RandomNoise, RoughSketch, SketchEffect, Slur, Tone
 
 EFFECTS: dict[str, type[SketchEffect]] = {
     "rough": RoughSketch,

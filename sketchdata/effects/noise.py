@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..imageio import to_uint8
-from .fields import smooth_noise
+from sketchdata.image.io import to_uint8
+from sketchdata.effects.fields import smooth_noise
 
 
 def random_noise(image: np.ndarray, strength: float, rng: np.random.Generator) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .fields import smooth_noise
+from sketchdata.effects.fields import smooth_noise
 
 
 def pencil_pressure(image: np.ndarray, strength: float, rng: np.random.Generator) -> np.ndarray:

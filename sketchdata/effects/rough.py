@@ -3,7 +3,7 @@
 Real rough sketches (see shared/data/rough) show each final line as several tentative,
 offset, wobbly grey strokes of varying pressure, overshooting ends, faint construction lines,
 hatching and erased ghosts, all with pencil grain on slightly grey paper. This module
-recovers strokes from the clean image (sketchdata.trace) or takes them from a stroke source,
+recovers strokes from the clean image (sketchdata.drawing.centrelines) or takes them from a stroke source,
 and redraws them that way.
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..render import render_polylines
-from ..trace import resample, trace_strokes
-from .fields import paper_grain, smooth_noise, smooth_noise_1d
+from sketchdata.drawing.render import render_polylines
+from sketchdata.drawing.centrelines import resample, trace_strokes
+from sketchdata.effects.fields import paper_grain, smooth_noise, smooth_noise_1d
 
 
 def _ragged_index(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .fields import smooth_noise
+from sketchdata.effects.fields import smooth_noise
 
 
 def _directional_kernel(length: int, angle: float) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .fields import smooth_noise
+from sketchdata.effects.fields import smooth_noise
 
 
 def halftone(shape, pitch: float, angle: float, level: np.ndarray | float, kind: str) -> np.ndarray:

@@ -14,13 +14,13 @@ import numpy as np
 from albumentations.core.transforms_interface import BaseTransformInitSchema, ImageOnlyTransform
 from pydantic import field_validator
 
-from ..imageio import to_uint8
-from .noise import random_noise
-from .paper import paper_texture
-from .pressure import pencil_pressure
-from .rough import rough_sketch
-from .slur import slur
-from .tone import tone
+from sketchdata.image.io import to_uint8
+from sketchdata.effects.noise import random_noise
+from sketchdata.effects.paper import paper_texture
+from sketchdata.effects.pressure import pencil_pressure
+from sketchdata.effects.rough import rough_sketch
+from sketchdata.effects.slur import slur
+from sketchdata.effects.tone import tone
 
 
 class SketchEffect(ImageOnlyTransform):

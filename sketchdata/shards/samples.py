@@ -1,0 +1,203 @@
+"""From one source drawing to training samples: load, preprocess, patches, effects.
+
+Every random choice comes from a generator seeded by (recipe seed, drawing id), and the
+effects pipeline is re-seeded per sample from (recipe seed, sample key), so a drawing's
+samples are the same bytes whichever worker, machine or shard order builds them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from sketchdata.image.binarize import binarize, clean_target
+from sketchdata.effects import DEFAULT_EFFECTS, applied_effects, build_pipeline, seed_pipeline, stable_seed
+from sketchdata.effects.rough import rough_from_polylines
+from sketchdata.image.geometry import downscale, extract_patch, fits, pad_to_multiple, sample_patch_matrix
+from sketchdata.image.io import BadInput, encode_png, load_grey
+from sketchdata.recipe.model import BinarizeSpec, Recipe
+from sketchdata.shards.format import INPUT, META, TARGET
+from sketchdata.sources.collect import SourceItem
+
+
+@dataclass
+class SourceStats:
+    samples: int = 0
+    rejected_blank: int = 0  # patches drawn again because the target was almost blank
+    missing: int = 0  # samples given up after max_tries blank patches
+    effects: dict[str, int] = field(default_factory=dict)
+
+
+def expected_samples(item: SourceItem, recipe: Recipe) -> int:
+    """How many samples a drawing should give (patches in proportion to area by default)."""
+    if recipe.patches.mode == "whole":
+        return len(recipe.geometry.scales)
+    if recipe.patches.per_image is not None:
+        return recipe.patches.per_image
+    return max(1, int(round(recipe.patches.per_megapixel * item.width * item.height / 1e6)))
+
+
+def binarized(image: np.ndarray, spec: BinarizeSpec) -> np.ndarray:
+    return binarize(image, spec.method, spec.threshold, spec.window, spec.k)
+
+
+def _rough_strength_range(recipe: Recipe, source) -> tuple[float, float]:
+    # the source's own rough spec, else the default mix's (one place holds the default)
+    for spec in (*source.effect_specs(recipe.effects), *DEFAULT_EFFECTS):
+        if spec["name"] == "rough":
+            return tuple(spec["strength"])
+    raise AssertionError("DEFAULT_EFFECTS has no rough entry")
+
+
+@dataclass
+class LoadedSource:
+    """A source drawing at full size, preprocessed."""
+
+    input: np.ndarray
+    target: np.ndarray
+    input_is_clean: bool  # the rough-stroke effect still has to be applied to the input
+    redrawn: float | None = None  # rough strength when the input was redrawn from the drawing's strokes
+
+
+def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator, teacher=None) -> LoadedSource:
+    """The drawing's input and target at full size, preprocessed (see LoadedSource): loaded by
+    its source kind (sketchdata.sources.kinds), or through the recipe's teacher.
+
+    ``teacher`` (image -> image) makes the target for sources that use it.
+    """
+    from sketchdata.sources.kinds import get_kind
+
+    pre = recipe.preprocess
+    spec = next(s for s in recipe.sources if s.name == item.source)
+    kind = get_kind(item.kind)
+    if spec.unpaired == "rough":
+        # a rough sketch with no clean version: kept as it is (only the input binarisation), the
+        # "target" is the same image, used only to choose patches that are not blank
+        inp = binarized(load_grey(item.clean, pre.max_pixels), pre.input_binarize)
+        return LoadedSource(inp, inp, False)
+    if spec.uses_teacher:
+        raw = load_grey(item.clean, pre.max_pixels)
+        inp = binarized(raw, pre.input_binarize)
+        target = binarized(teacher(raw if recipe.teacher.input == "raw" else inp), pre.target_binarize)
+        if pre.target_cleanup:
+            target = clean_target(target, pre.cleanup_at_load)
+        # clean art through a teacher keeps its clean input for the effects; raw frames are the input
+        return LoadedSource(raw if kind.clean_input else inp, target, kind.clean_input)
+    loaded = kind.load(item, spec, recipe, rng)
+    if pre.target_cleanup:
+        loaded.target = clean_target(loaded.target, pre.cleanup_at_load)
+    return loaded
+
+
+def vector_source(lines: list, widths: list[float], target: np.ndarray, item: SourceItem, spec, recipe: Recipe,
+                  rng: np.random.Generator, proportional: bool = False) -> LoadedSource:
+    """A drawing made of strokes (stroke, SVG and figure sources): the rough input is redrawn
+    from the drawing's own strokes (``redraw``, default) or left clean for the effects. Why:
+    tracing the raster back into strokes would break small closed shapes (eyes, buttons) at
+    their junctions, and a model would learn that such details cannot be recovered."""
+    if not spec.redraw:
+        return LoadedSource(target, target, True)
+    strength = float(rng.uniform(*_rough_strength_range(recipe, spec)))
+    inp = rough_from_polylines(lines, widths, target.shape, strength, rng, reference=target, proportional=proportional)
+    return LoadedSource(inp, target, False, strength)
+
+
+class SampleMaker:
+    """Makes the samples of source drawings under one recipe (one per worker process)."""
+
+    def __init__(self, recipe: Recipe, teacher=None):
+        self.recipe = recipe
+        self.teacher = teacher
+        # one effects pipeline per source (sources may override the recipe's list), with and
+        # without the rough-stroke effect (inputs that are already rough skip it)
+        self.pipelines = {}
+        for spec in recipe.sources:
+            specs = list(spec.effect_specs(recipe.effects))
+            self.pipelines[spec.name] = (build_pipeline(specs), build_pipeline([e for e in specs if e["name"] != "rough"]))
+
+    def samples(self, item: SourceItem, stats: SourceStats) -> Iterator[dict]:
+        """Yield WebDataset samples (``__key__``, ``input.png``, ``target.png``, ``json``).
+
+        Raises BadInput when the drawing cannot be used at all (unreadable, too small).
+        """
+        from sketchdata.sources.kinds import get_kind
+
+        recipe, geo, pat = self.recipe, self.recipe.geometry, self.recipe.patches
+        unpaired = next(s for s in recipe.sources if s.name == item.source).unpaired
+        # a rough scan's grey pencil is the data: never clean it like a target
+        cleanup = recipe.preprocess.target_cleanup and unpaired != "rough"
+        rng = np.random.default_rng(stable_seed(recipe.seed, item.id))
+        loaded = load_source(item, recipe, rng, self.teacher)
+        inp_full, tgt_full = loaded.input, loaded.target
+        with_rough, without_rough = self.pipelines[item.source]
+        pipeline = with_rough if loaded.input_is_clean else without_rough
+        # an input redrawn from the drawing's own strokes had the rough effect: record it as one
+        redrawn = [] if loaded.redrawn is None else [{"name": "rough", "strength": loaded.redrawn}]
+        scaled: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+
+        def at_scale(s: float):
+            if s not in scaled:
+                scaled[s] = (downscale(inp_full, s), downscale(tgt_full, s))
+            return scaled[s]
+
+        n = expected_samples(item, recipe)
+        if pat.mode == "patches":
+            usable = [s for s in geo.scales
+                      if fits((int(round(tgt_full.shape[0] / s)), int(round(tgt_full.shape[1] / s))), pat.size, 0.0)]
+            if not usable:
+                raise BadInput(f"image {tgt_full.shape[1]}x{tgt_full.shape[0]} is smaller than a {pat.size}px patch "
+                               f"at every scale {list(geo.scales)}")
+        for index in range(n):
+            key = f"{item.id}-{index:04d}"
+            if pat.mode == "whole":
+                scale = geo.scales[index]
+                inp_s, tgt_s = at_scale(scale)
+                hflip = bool(geo.hflip and rng.random() < 0.5)
+                vflip = bool(geo.vflip and rng.random() < 0.5)
+                inp = pad_to_multiple(inp_s[:, ::-1] if hflip else inp_s)
+                tgt = pad_to_multiple(tgt_s[:, ::-1] if hflip else tgt_s)
+                if vflip:
+                    inp, tgt = inp[::-1], tgt[::-1]
+                inp, tgt = np.ascontiguousarray(inp), np.ascontiguousarray(tgt)
+                angle, center = 0.0, None
+            else:
+                for _attempt in range(pat.max_tries):
+                    scale = float(usable[int(rng.integers(len(usable)))])
+                    inp_s, tgt_s = at_scale(scale)
+                    matrix, angle = sample_patch_matrix(tgt_s.shape, pat.size, geo.rotation, rng)
+                    hflip = bool(geo.hflip and rng.random() < 0.5)
+                    vflip = bool(geo.vflip and rng.random() < 0.5)
+                    tgt = extract_patch(tgt_s, matrix, pat.size, hflip, vflip)
+                    if cleanup:
+                        tgt = clean_target(tgt, recipe.preprocess.cleanup_after_augment)
+                    if float(tgt.mean()) < pat.reject_blank:
+                        break
+                    stats.rejected_blank += 1
+                else:
+                    stats.missing += 1
+                    continue
+                inp = extract_patch(inp_s, matrix, pat.size, hflip, vflip)
+                center = [round(float(matrix[0, 2]), 2), round(float(matrix[1, 2]), 2)]
+            applied: list[dict] = list(redrawn)
+            if pipeline.transforms:
+                seed_pipeline(pipeline, stable_seed(recipe.seed, key, "effects"))
+                inp, more = applied_effects(pipeline, inp)
+                applied += more
+            for a in applied:
+                stats.effects[a["name"]] = stats.effects.get(a["name"], 0) + 1
+            stats.samples += 1
+            meta = {
+                "key": key, "source_id": item.id, "source": get_kind(item.kind).describe(item),
+                "kind": item.kind, "split": item.split, "scale": scale, "angle": round(angle, 3),
+                "hflip": hflip, "vflip": vflip, "origin": center, "size": list(tgt.shape),
+                "effects": [{"name": a["name"], "strength": round(float(a["strength"]), 4)} for a in applied],
+            }
+            images = {INPUT: inp, TARGET: tgt}
+            if unpaired:
+                meta["unpaired"] = unpaired
+                images = {INPUT: inp} if unpaired == "rough" else {TARGET: tgt}
+            yield {"__key__": key, **{name: encode_png(image) for name, image in images.items()},
+                   META: json.dumps(meta, sort_keys=True).encode()}
