@@ -13,7 +13,7 @@ from sketchtrain.models.registry import (ARCHITECTURES, build_model, config_from
                                        model_flops)
 from sketchtrain.models.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint, save_checkpoint
 from sketchtrain.inference.runner import Simplifier, load_model
-from sketchtrain.inference.tiling import pad_to_stride
+from sketchdata.image.geometry import pad_to_multiple
 from sketchtrain.training.loop import FitConfig, fit
 
 EVERY_MODEL = [(arch, variant) for arch, spec in ARCHITECTURES.items() for variant in spec.variants]
@@ -128,10 +128,10 @@ def test_tiled_equals_whole_image_within_one_level_for_every_architecture(arch, 
 
 def test_pad_to_stride_pads_right_and_bottom_by_edge_values():
     image = np.arange(12, dtype=np.float32).reshape(3, 4)
-    padded = pad_to_stride(image, 8)
+    padded = pad_to_multiple(image, 8)
     assert padded.shape == (8, 8) and (padded[:3, :4] == image).all()
     assert (padded[7, :4] == image[2]).all() and (padded[:3, 7] == image[:, 3]).all()
-    assert pad_to_stride(np.zeros((16, 32)), 16).shape == (16, 32)
+    assert pad_to_multiple(np.zeros((16, 32)), 16).shape == (16, 32)
 
 
 @pytest.mark.parametrize("arch,variant", SMALLEST)

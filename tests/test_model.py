@@ -95,7 +95,8 @@ def test_output_levels_map_lo_to_black_and_hi_to_white_in_every_layout():
     import numpy as np
 
     from conftest import calibrated_model
-    from sketchtrain.models.fcn import apply_levels, fold_batchnorm
+    from sketchtrain.models.fcn import fold_batchnorm
+    from sketchtrain.models.layers import apply_levels
 
     y = torch.tensor([0.2, 0.4, 0.55, 0.7, 0.9])
     assert torch.allclose(apply_levels(y, (0.4, 0.7)), torch.tensor([0.0, 0.0, 0.5, 1.0, 1.0]))

@@ -11,7 +11,7 @@ import numpy as np
 
 from sketchdata.image.io import BadInput
 from sketchdata.drawing.safe_npz import load_npz
-from sketchdata.drawing.render import Polyline, fit_to_canvas, render_polylines
+from sketchdata.drawing.render import Polyline, fit_to_canvas
 
 
 def load_stroke3(path: str | Path, split: str = "train") -> list[np.ndarray]:
@@ -45,9 +45,3 @@ def stroke3_to_polylines(drawing: np.ndarray) -> list[Polyline]:
 def fit_polylines(lines: list[Polyline], size: int, margin: float = 0.08) -> list[Polyline]:
     """Scale and centre polylines into a ``size`` x ``size`` square keeping aspect ratio."""
     return fit_to_canvas(lines, size, margin)[0]
-
-
-def render_stroke3(drawing: np.ndarray, size: int, line_width: float) -> np.ndarray:
-    """Render one stroke-3 drawing as clean line art, float32 (size, size), 1 = white."""
-    lines = fit_polylines(stroke3_to_polylines(drawing), size)
-    return render_polylines(lines, (size, size), widths=line_width)

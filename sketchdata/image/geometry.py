@@ -67,10 +67,20 @@ def extract_patch(image: np.ndarray, matrix: np.ndarray, size: int, hflip: bool 
     return np.ascontiguousarray(patch, dtype=np.float32)
 
 
+def round_up(value: int, multiple: int) -> int:
+    """The smallest multiple of ``multiple`` that is at least ``value``."""
+    return value + (-value) % multiple
+
+
+def padding_to_multiple(height: int, width: int, multiple: int) -> tuple[int, int]:
+    """Rows and columns to add at the bottom and right to reach multiples of ``multiple``."""
+    return (-height) % multiple, (-width) % multiple
+
+
 def pad_to_multiple(image: np.ndarray, multiple: int = 8) -> np.ndarray:
-    """Pad right and bottom by edge replication to a multiple of ``multiple`` (as the authors do)."""
-    h, w = image.shape[-2:]
-    ph, pw = (-h) % multiple, (-w) % multiple
+    """Pad an (..., H, W) array right and bottom by edge replication to multiples of ``multiple``
+    (as the authors pad a network's input to its stride; crop the result back to H x W)."""
+    ph, pw = padding_to_multiple(*image.shape[-2:], multiple)
     if ph == 0 and pw == 0:
         return image
     pad = [(0, 0)] * (image.ndim - 2) + [(0, ph), (0, pw)]

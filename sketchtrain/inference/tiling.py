@@ -16,25 +16,9 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from sketchdata.image.geometry import pad_to_multiple, round_up
+
 TTA_VIEWS = (1, 2, 4, 8)
-
-
-def padding_to_stride(height: int, width: int, stride: int) -> tuple[int, int]:
-    """Rows and columns to add at the bottom and right to reach multiples of ``stride``."""
-    return (-height) % stride, (-width) % stride
-
-
-def pad_to_stride(image: np.ndarray, stride: int) -> np.ndarray:
-    """Pad an (H, W) array right and bottom by edge replication to multiples of ``stride``
-    (as the authors pad; crop the result back to H x W)."""
-    ph, pw = padding_to_stride(*image.shape[-2:], stride)
-    if not (ph or pw):
-        return image
-    return np.pad(image, [(0, 0)] * (image.ndim - 2) + [(0, ph), (0, pw)], mode="edge")
-
-
-def round_up(value: int, stride: int) -> int:
-    return value + (-value) % stride
 
 
 AUTO_SCALE_RANGE = (0.5, 3.0)
@@ -87,7 +71,7 @@ class TiledRunner(ABC):
     def run_padded(self, image: np.ndarray) -> np.ndarray:
         """Whole image in one pass: pad to the stride by edge replication, crop back."""
         h, w = image.shape
-        return self._run(pad_to_stride(image, self.stride))[:h, :w]
+        return self._run(pad_to_multiple(image, self.stride))[:h, :w]
 
     def run_tiled(self, image: np.ndarray, on_tile: Callable[[int, int], None] | None = None) -> np.ndarray:
         """Overlapping tiles on the stride grid, centres cross-faded; bounded memory.
@@ -95,7 +79,7 @@ class TiledRunner(ABC):
 
         Memory beyond the input and the output: one band of tile rows. The padded image is never
         made whole (each window is cut from the image and edge-replicated where it passes the
-        border: the values pad_to_stride gives), and the weighted sums live in a band of rows
+        border: the values pad_to_multiple gives), and the weighted sums live in a band of rows
         that is divided out into the output as soon as no later tile row reaches it (the same
         sums in the same order as whole-image buffers, so the same output to the bit)."""
         h, w = image.shape
@@ -201,7 +185,7 @@ def _dihedral_views(views: int) -> list[tuple[int, bool]]:
 
 
 def _padded_window(image: np.ndarray, y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
-    """``pad_to_stride(image)[y0:y1, x0:x1]`` without padding the whole image: the window cut
+    """``pad_to_multiple(image, stride)[y0:y1, x0:x1]`` without padding the whole image: the window cut
     from the image, edge-replicated where it passes the bottom or right border."""
     h, w = image.shape
     window = image[y0 : min(y1, h), x0 : min(x1, w)]

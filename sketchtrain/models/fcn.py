@@ -9,10 +9,11 @@ into the convolutions), which is also how the authors' published PyTorch weights
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 from torch import nn
+
+from sketchtrain.models.config import ModelConfig
+from sketchtrain.models.layers import add_normalisation, apply_levels, check_input, folded_weights, normalise_input
 
 # (kind, in, out, kernel, stride) for the authors' released models (paper.md, layer table)
 RELEASED_LAYERS: tuple[tuple[str, int, int, int, int], ...] = (
@@ -31,30 +32,6 @@ RELEASED_NORMALISATION = {
     "pencil1": (0.9817833515894078, 0.0925009022585048),
     "pencil2": (0.9851298627337799, 0.07418377454883571),
 }
-
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Everything needed to rebuild a network: stored in every checkpoint.
-
-    ``arch`` names the architecture (sketchtrain.models.registry; checkpoints from before the
-    registry lack it and are the FCN); ``width`` is the FCN's channel multiplier, ``layout``
-    the other architectures' hyper-parameters (channels, blocks, ...)."""
-
-    variant: str = "full"
-    width: float = 1.0
-    norm_mean: float = 0.9664423107454593
-    norm_std: float = 0.08583666033640507
-    # median line width (px) of the training inputs, for `--scale auto`; None: not measured
-    line_width: float | None = None
-    # (lo, hi): output levels set after training (sketchtrain.release.calibrate): lo -> black, hi -> white,
-    # linear between; None: the sigmoid output as it is
-    output_levels: tuple[float, float] | None = None
-    arch: str = "fcn"
-    layout: dict | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 VARIANTS: dict[str, float] = {"full": 1.0, "half": 0.5, "quarter": 0.25, "eighth": 0.125, "sixteenth": 0.0625}
@@ -116,13 +93,12 @@ class SimplifyNet(_FCNGeometry, nn.Module):
             if not last:
                 layers += [nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
             self.blocks.append(nn.Sequential(*layers))
-        self.register_buffer("norm_mean", torch.tensor(float(config.norm_mean)), persistent=True)
-        self.register_buffer("norm_std", torch.tensor(float(config.norm_std)), persistent=True)
+        add_normalisation(self, config.norm_mean, config.norm_std)
 
     def forward(self, x: torch.Tensor, logits: bool = False) -> torch.Tensor:
         """The clean image, or with ``logits=True`` the values before the sigmoid (for losses
         such as BCE that are stable only on logits)."""
-        check_input(x)
+        check_input(x, FCN_STRIDE)
         x = normalise_input(x, self.norm_mean, self.norm_std, self.blocks[0][0].weight)
         for block in self.blocks:
             x = block(x)
@@ -136,40 +112,12 @@ class FoldedNet(_FCNGeometry, nn.Module):
         super().__init__()
         self.layers = layers
         self.config = config
-        self.register_buffer("norm_mean", torch.tensor(float(norm_mean)))
-        self.register_buffer("norm_std", torch.tensor(float(norm_std)))
+        add_normalisation(self, norm_mean, norm_std)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_input(x)
+        check_input(x, FCN_STRIDE)
         y = self.layers(normalise_input(x, self.norm_mean, self.norm_std, self.layers[0].weight))
         return apply_levels(y, self.config.output_levels if self.config is not None else None)
-
-
-def normalise_input(x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """(x - mean) / std in float32, handed on in the dtype of the weights it feeds. Why: with
-    bf16 weights (the fast CPU path) the constants and the subtraction stay exact; rounding the
-    mean to bf16 shifted every input by 0.02 std and moved 2-4x more output pixels off the fp32
-    result on the real scans (measured) than autocast, which normalises in float32, did."""
-    return ((x.float() - mean) / std).to(weight.dtype)
-
-
-def apply_levels(y: torch.Tensor, levels) -> torch.Tensor:
-    """Map ``lo`` to black and ``hi`` to white, linearly, clipped (no-op for None); in float32,
-    since the stretch magnifies a bf16 output's rounding."""
-    if not levels:
-        return y
-    lo, hi = float(levels[0]), float(levels[1])
-    return torch.clamp((y.float() - lo) / (hi - lo), 0.0, 1.0)
-
-
-def check_input(x: torch.Tensor, stride: int = FCN_STRIDE) -> None:
-    if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
-        return  # exported graphs take any size; the check is for eager callers
-    if x.dim() != 4 or x.shape[1] != 1:
-        raise ValueError(f"expected a (B, 1, H, W) grey batch, got shape {tuple(x.shape)}")
-    if x.shape[-1] % stride or x.shape[-2] % stride:
-        raise ValueError(f"height and width must be multiples of {stride} (the network's stride; pad first, "
-                         f"sketchtrain.models.registry.pad_to_stride), got {tuple(x.shape[-2:])}")
 
 
 def released_sequential(width: float = 1.0) -> nn.Sequential:
@@ -189,16 +137,9 @@ def fold_batchnorm(model: SimplifyNet) -> FoldedNet:
     for i, block in enumerate(model.blocks):
         conv = block[0]
         target = seq[2 * i]
-        weight, bias = conv.weight.clone(), conv.bias.clone()
+        weight, bias = conv.weight, conv.bias
         if len(block) > 1:
-            bn: nn.BatchNorm2d = block[1]
-            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-            bias = (bias - bn.running_mean) * scale + bn.bias
-            # Conv2d weight is (out, in, k, k); ConvTranspose2d weight is (in, out, k, k)
-            if isinstance(conv, nn.ConvTranspose2d):
-                weight = weight * scale.view(1, -1, 1, 1)
-            else:
-                weight = weight * scale.view(-1, 1, 1, 1)
+            weight, bias = folded_weights(conv, block[1])
         target.weight.copy_(weight)
         target.bias.copy_(bias)
     folded = FoldedNet(seq, float(model.norm_mean), float(model.norm_std), model.config)

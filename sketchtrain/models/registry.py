@@ -2,7 +2,7 @@
 folds it for inference, and counts its FLOPs. Commands rebuild a model from the config in its
 checkpoint alone (``build_model``), so a new architecture touches this file and its own.
 
-Every model exposes ``stride`` (input sides must be multiples of it: see ``sketchtrain.inference.tiling.pad_to_stride``)
+Every model exposes ``stride`` (input sides must be multiples of it: see ``sketchdata.image.geometry.pad_to_multiple``)
 and ``receptive_radius`` (the tile margin that makes tiled and whole-image outputs agree).
 
 - ``fcn``: the 2016 network (sketchtrain.models.fcn); ``--variant`` is its channel width
@@ -17,13 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import torch
-import torch.nn.functional as F
 from torch import nn
 
-from sketchtrain.models.fcn import VARIANTS as FCN_VARIANTS, ModelConfig, SimplifyNet, fold_batchnorm, forward_flops
+from sketchtrain.models.config import ModelConfig
+from sketchtrain.models.fcn import VARIANTS as FCN_VARIANTS, SimplifyNet, fold_batchnorm, forward_flops
 from sketchtrain.models.unet import UNET_VARIANTS, SketchUNet, fold_unet, unet_flops
-from sketchtrain.inference.tiling import padding_to_stride
 
 
 @dataclass(frozen=True)
@@ -96,11 +94,3 @@ def fold_for_inference(model: nn.Module) -> nn.Module:
 
 def model_flops(config: ModelConfig, height: int, width: int) -> float:
     return get_architecture(config.arch).flops(config, height, width)
-
-
-def pad_tensor_to_stride(x: torch.Tensor, stride: int) -> torch.Tensor:
-    """The same for a (B, C, H, W) tensor."""
-    ph, pw = padding_to_stride(*x.shape[-2:], stride)
-    return F.pad(x, (0, pw, 0, ph), mode="replicate") if (ph or pw) else x
-
-

@@ -14,7 +14,8 @@ import re
 import torch
 from torch import nn
 
-from sketchtrain.models.fcn import FoldedNet, ModelConfig, RELEASED_NORMALISATION, released_sequential
+from sketchtrain.models.config import ModelConfig
+from sketchtrain.models.fcn import FoldedNet, RELEASED_NORMALISATION, released_sequential
 
 _KEY = re.compile(r"^(?P<prefix>.*?)(?P<index>\d+)\.(?P<param>weight|bias)$")
 

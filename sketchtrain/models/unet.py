@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sketchtrain.models.fcn import apply_levels, check_input, normalise_input
+from sketchtrain.models.layers import add_normalisation, apply_levels, check_input, folded_weights, normalise_input
 
 
 class ConvUnit(nn.Module):
@@ -53,12 +53,9 @@ class ConvUnit(nn.Module):
     def fold(self) -> None:
         if isinstance(self.bn, nn.Identity):
             return
-        bn, conv = self.bn, self.conv
-        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-        # Conv2d weight is (out, in, k, k); ConvTranspose2d weight is (in, out, k, k)
-        shape = (1, -1, 1, 1) if isinstance(conv, nn.ConvTranspose2d) else (-1, 1, 1, 1)
-        conv.weight.mul_(scale.view(shape))
-        conv.bias.copy_((conv.bias - bn.running_mean) * scale + bn.bias)
+        weight, bias = folded_weights(self.conv, self.bn)
+        self.conv.weight.copy_(weight)
+        self.conv.bias.copy_(bias)
         self.bn = nn.Identity()
 
 
@@ -112,8 +109,7 @@ class SketchUNet(nn.Module):
                                  for a, b in zip(channels[:-1], channels[1:]))
         self.decoders = nn.ModuleList(ResidualPair(c) for c in channels[:-1])
         self.head = nn.Conv2d(channels[0], blocks, 3, padding=1)
-        self.register_buffer("norm_mean", torch.tensor(float(config.norm_mean)), persistent=True)
-        self.register_buffer("norm_std", torch.tensor(float(config.norm_std)), persistent=True)
+        add_normalisation(self, config.norm_mean, config.norm_std)
 
     @property
     def stride(self) -> int:

@@ -79,11 +79,11 @@ def _crop_pair(inp: np.ndarray, tgt: np.ndarray, crop: int, rng: random.Random |
                stride: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """Random (training) or centre (validation) crop; pads with edge values when too small.
     ``crop`` 0: the whole sample, padded to the network's ``stride``."""
-    from sketchtrain.inference.tiling import pad_to_stride
+    from sketchdata.image.geometry import pad_to_multiple
 
     h, w = inp.shape
     if crop <= 0:
-        return pad_to_stride(inp, stride), pad_to_stride(tgt, stride)
+        return pad_to_multiple(inp, stride), pad_to_multiple(tgt, stride)
     if h < crop or w < crop:
         ph, pw = max(0, crop - h), max(0, crop - w)
         inp, tgt = np.pad(inp, ((0, ph), (0, pw)), mode="edge"), np.pad(tgt, ((0, ph), (0, pw)), mode="edge")

@@ -59,13 +59,13 @@ def fixed_examples(shards: list[str], count: int, skipped: list[dict]) -> list[t
 @torch.no_grad()
 def progression(model, examples, device, precision, path: Path) -> np.ndarray:
     """Write the progression picture of ``examples`` to ``path`` and return it."""
-    from sketchtrain.inference.tiling import pad_to_stride
+    from sketchdata.image.geometry import pad_to_multiple
 
     model.eval()
     rows = []
     for inp, tgt in examples:
         h, w = inp.shape
-        x = torch.from_numpy(np.ascontiguousarray(pad_to_stride(inp, model.stride)))[None, None]
+        x = torch.from_numpy(np.ascontiguousarray(pad_to_multiple(inp, model.stride)))[None, None]
         with autocast(device, precision):
             pred = model(x.to(device)).float()[0, 0, :h, :w].cpu().numpy()
         rows.append((inp, pred) if tgt is None else (inp, pred, tgt))  # unpaired rough: no target

@@ -10,7 +10,8 @@ import torch
 
 from sketchtrain.models.registry import build_model, model_config
 from sketchtrain.training.data import measure_inputs
-from sketchtrain.models.fcn import ModelConfig, unfold_into
+from sketchtrain.models.config import ModelConfig
+from sketchtrain.models.fcn import unfold_into
 
 
 def _init_weights(model: torch.nn.Module, init: str) -> tuple[float, float, float | None]:
