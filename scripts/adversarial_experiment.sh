@@ -27,10 +27,8 @@ run() {  # NAME STEPS EXTRA...
     local resume=""; [ -f "runs/$name/last.pt" ] && resume="--resume"
     /usr/bin/time -f "$name: %e s wall" $BIN/sketchtrain fit datasets/default_model -o "runs/$name" --init "$START" \
         $START_ARCH --steps "$steps" $COMMON "$@" $resume
-    $BIN/python -c "
-import sys
-from sketchtrain.models.checkpoint import save_slim
-save_slim(sys.argv[1] + '/last.pt', sys.argv[1] + '/slim.pt', {'run': sys.argv[1]}, levels_from='datasets/default_model')" "runs/$name"
+    $BIN/sketchtrain release "runs/$name/last.pt" -o "runs/$name/slim.pt" --note "run=runs/$name" \
+        --levels-from datasets/default_model
     $BIN/sketchtrain evaluate datasets/heldout --model "runs/$name/slim.pt" --scale 1 --no-baselines -o "runs/$name/eval_heldout" -q
     $BIN/sketchtrain sheet $(python3 -c "import json; print(' '.join('../shared/data/rough/' + n for n in json.load(open('benchmarks/real/scans_split.json'))['judging']))") \
         --model "runs/$name/slim.pt" -o "runs/$name/judging_sheet.png"

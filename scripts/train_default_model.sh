@@ -41,9 +41,4 @@ if [ "$STAGE2_STEPS" -gt 0 ]; then
     FINAL=${RUN}_stage2
     train "$FINAL" "$STAGE2_STEPS" "${STAGE2_LR:-1e-3}" "$RUN/best.pt"
 fi
-$BIN/python -c "
-import sys
-from sketchtrain.models.checkpoint import save_slim
-slim = save_slim(sys.argv[1], sys.argv[2], {'recipe': sys.argv[3], 'run': sys.argv[1]},
-                 levels_from=sys.argv[4])
-print('wrote', sys.argv[2], '; output levels', slim['shipped']['output_levels'])" "$FINAL/best.pt" "$OUT" "$RECIPE" "$DATA"
+$BIN/sketchtrain release "$FINAL/best.pt" -o "$OUT" --note "recipe=$RECIPE" --note "run=$FINAL" --levels-from "$DATA"

@@ -9,6 +9,7 @@ import typer
 
 from sketchtrain.inference.simplify import SimplifyOptions
 from sketchtrain.training.config import FitConfig
+from sketchtrain.cli_options import options_command
 from sketchtrain.console import FitProgress, err_console, make_console, one_line, print_error, print_skipped, tagged
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -46,67 +47,15 @@ def _model_and_rest(model: Optional[Path], positionals: list[Path], command: str
     return model, positionals
 
 
-@app.command()
-def fit(
-    shards: Path = typer.Argument(..., help="Dataset folder built by `sketchdata build`."),
-    out: Path = typer.Option(..., "--out", "-o", help="Run folder (checkpoints, metrics, pictures)."),
-    arch: str = typer.Option(FitConfig.arch, help="fcn (the paper's network) | unet (encoder-decoder with skips)."),
-    variant: str = typer.Option(FitConfig.variant, help="Size. fcn: full | half | quarter | eighth | sixteenth "
-                                "(channel width; default quarter). unet: tiny | small | base | lite (default small; "
-                                "lite: every layer at half resolution or below, the fastest U-Net)."),
-    steps: int = typer.Option(FitConfig.steps, help="Optimiser steps in total (a resumed run continues to this)."),
-    batch: int = typer.Option(FitConfig.batch, help="Samples per step and process (authors: 8)."),
-    crop: int = typer.Option(FitConfig.crop, help="Random crop side (multiple of 8); 0 = the stored patch size."),
-    optimizer: str = typer.Option(FitConfig.optimizer, help="adadelta (paper) | adam."),
-    lr: Optional[float] = typer.Option(None, help="Learning rate (adadelta 1.0, adam 1e-3 by default)."),
-    lr_schedule: str = typer.Option(FitConfig.lr_schedule, help="constant | cosine (decays to 0 at --steps)."),
-    loss: str = typer.Option(FitConfig.loss, help="authors: exp(-H)+0.5 | paper: alpha exp(-H)+beta, white=1 | mse | "
-                             "bce (cross-entropy on logits)."),
-    paper_weight: float = typer.Option(FitConfig.paper_weight, help="Weight of paper pixels relative to ink; 3 makes the "
-                                       "benchmarks' stroke level (191) the 50% ink decision."),
-    precision: str = typer.Option(FitConfig.precision, help="bf16 (autocast) | fp32."),
-    val_every: int = typer.Option(FitConfig.val_every, help="Validate (and draw pictures) every N steps."),
-    val_samples: int = typer.Option(FitConfig.val_samples, help="Validation samples per evaluation."),
-    image_every: int = typer.Option(FitConfig.image_every, help="Progression image every N steps (0 = with each validation)."),
-    ckpt_every: int = typer.Option(FitConfig.ckpt_every, help="Write last.pt every N steps."),
-    epoch_batches: int = typer.Option(FitConfig.epoch_batches, help="Batches per data epoch."),
-    workers: int = typer.Option(FitConfig.workers, help="Data loader processes per training process."),
-    threads: int = typer.Option(FitConfig.threads, help="Torch threads per process (0 = cores / processes)."),
-    seed: int = typer.Option(FitConfig.seed),
-    device: str = typer.Option(FitConfig.device, help="auto | cpu | cuda."),
-    channels_last: bool = typer.Option(FitConfig.channels_last, "--channels-last/--no-channels-last",
-                                       help="Channels-last tensors in training (faster bf16 steps on CPU)."),
-    init: Optional[Path] = typer.Option(None, help="Start from weights: a checkpoint or the authors' released .pth."),
-    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last.pt."),
-    adversarial: bool = typer.Option(False, "--adversarial", help="Adversarial augmentation (Mastering Sketching): "
-                                     "a discriminator, and unpaired rough sketches / line drawings. Needs --init."),
-    alpha: float = typer.Option(FitConfig.alpha, help="Adversarial weight on pairs (authors: 8e-5)."),
-    beta: float = typer.Option(FitConfig.beta, help="Adversarial weight on unpaired rough sketches (authors: 8e-5)."),
-    d_pretrain: int = typer.Option(FitConfig.d_pretrain, help="Discriminator-only steps first, counted in --steps "
-                                   "(authors: 1000)."),
-    rough_batch: int = typer.Option(FitConfig.rough_batch, help="Unpaired rough sketches per step (0: none)."),
-    line_batch: int = typer.Option(FitConfig.line_batch, help="Unpaired line drawings per step (0: none)."),
-    unpaired: Optional[Path] = typer.Option(None, help="Dataset holding the unpaired shard sets (default: SHARDS)."),
-    tensorboard: bool = typer.Option(False, "--tensorboard", help="Also write TensorBoard event files to OUT/tensorboard "
-                                     "(pip install tensorboard)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
-):
+def fit(quiet: bool = False, **options) -> None:
     """Train the simplification network on shards (ADADELTA, weighted MSE, bf16; --adversarial)."""
     from sketchtrain.errors import CheckpointError
     from sketchtrain.training.data import DataError
     from sketchtrain.training.loop import TrainingStopped, fit as fit_fn
     from sketchdata.shards.dataset import DatasetError
 
-    cfg = FitConfig(dataset=str(shards), out=str(out), arch=arch, variant=variant, steps=steps, batch=batch, crop=crop,
-                    optimizer=optimizer, lr=lr, lr_schedule=lr_schedule, loss=loss,
-                    paper_weight=paper_weight, precision=precision, val_every=val_every,
-                    val_samples=val_samples, image_every=image_every, ckpt_every=ckpt_every,
-                    epoch_batches=epoch_batches, workers=workers, threads=threads, seed=seed, device=device,
-                    channels_last=channels_last,
-                    init=str(init) if init else None, resume=resume, adversarial=adversarial, alpha=alpha, beta=beta,
-                    d_pretrain=d_pretrain, rough_batch=rough_batch, line_batch=line_batch,
-                    unpaired=str(unpaired) if unpaired else None, tensorboard=tensorboard)
     try:
+        cfg = FitConfig(**{name: str(value) if isinstance(value, Path) else value for name, value in options.items()})
         with FitProgress(quiet) as progress:
             result = fit_fn(cfg, on_event=progress)
     except TrainingStopped:
@@ -116,7 +65,7 @@ def fit(
     if not result.is_main:
         return
     if result.steps_trained == 0:
-        console.print(f"{result.out}: already at step {result.step} of --steps {steps}: nothing to train "
+        console.print(f"{result.out}: already at step {result.step} of --steps {cfg.steps}: nothing to train "
                       "(raise --steps to continue it)")
         return
     first = f"{result.first_val_loss:.5f}" if result.first_val_loss is not None else "n/a"
@@ -125,6 +74,9 @@ def fit(
     console.print(f"{result.out}: step {result.step}; validation loss {first} -> {last}; "
                   f"{result.samples_per_s:.1f} samples/s; checkpoints last.pt, best.pt; curve loss.png{skipped}")
 
+
+
+app.command("fit")(options_command(fit, FitConfig, quiet=typer.Option(False, "--quiet", "-q")))
 
 @app.command()
 def simplify(
@@ -331,3 +283,48 @@ def app_command(
               on_ready=lambda url: console.print(f"sketchtrain app: open {url} (Ctrl+C stops it)"))
     except (AppError, CheckpointError) as exc:
         _fail(str(exc))
+
+
+@app.command()
+def release(
+    checkpoint: Path = typer.Argument(..., help="The training checkpoint to ship (a run's best.pt)."),
+    out: Path = typer.Option(..., "--out", "-o", help="The slim checkpoint to write (.pt)."),
+    levels_from: Optional[Path] = typer.Option(None, "--levels-from", help="Dataset whose validation split sets the "
+                                               "output levels (README, model card); default: no levels."),
+    note: list[str] = typer.Option([], "--note", help="KEY=VALUE stored in the checkpoint's `shipped` record "
+                                   "(recipe, run, ...); repeatable."),
+):
+    """Write a checkpoint to ship: float16 weights, no optimiser state, output levels set on a validation split."""
+    from sketchtrain.errors import CheckpointError
+    from sketchtrain.release import save_slim
+    from sketchdata.files import OverwriteRefused, refuse_overwriting
+    from sketchdata.shards.dataset import DatasetError
+
+    record = dict(item.split("=", 1) for item in note if "=" in item)
+    bad = [item for item in note if "=" not in item]
+    if bad:
+        _fail(f"--note takes KEY=VALUE, got {bad[0]!r}")
+    try:
+        refuse_overwriting([out], [checkpoint], "choose another --out")
+        slim = save_slim(checkpoint, out, record, levels_from=levels_from)
+    except (CheckpointError, DatasetError, OverwriteRefused, ValueError, OSError) as exc:
+        _fail(str(exc))
+    levels = slim["shipped"].get("output_levels")
+    console.print(f"wrote {out} (step {slim['step']}{f'; output levels {levels}' if levels else ''})")
+
+
+@app.command()
+def architectures() -> None:
+    """The registered architectures and their variants: stride, parameters, GFLOP per megapixel."""
+    from rich.table import Table
+
+    from sketchtrain.models.registry import describe_architectures
+
+    table = Table(padding=(0, 1))
+    for col in ("arch", "variant", "stride", "parameters", "GFLOP/MP", "about"):
+        table.add_column(col, justify="right" if col in ("stride", "parameters", "GFLOP/MP") else "left")
+    for row in describe_architectures():
+        variant = row["variant"] + (" (default)" if row["default"] else "")
+        table.add_row(row["arch"], variant, str(row["stride"]), f"{row['parameters']:,}", f"{row['gflop_per_mp']:.1f}",
+                      row["summary"] if row["default"] else "")
+    make_console(width=max(console.width, 120)).print(table)

@@ -1,7 +1,7 @@
 """Recipes: the YAML description of a dataset, as pydantic models, validated completely when loaded.
 
 A bad recipe fails before any work, with the file, the field path and the offending value in
-the message (``my.yaml: patches.size: must be a multiple of 8 ..., got 100``). Each default is
+the message (``my.yaml: patches.size: must be a multiple of 8, got 100 ...``). Each default is
 declared once, on its model's field; ``sketchdata schema`` writes the JSON Schema of these
 models so editors can check and complete recipe YAML. Relative paths inside a recipe are
 resolved against the recipe's own folder, so a recipe works from any current directory. See
@@ -281,7 +281,7 @@ class Patches(_Model):
         if self.per_image is None and self.per_megapixel is None:
             object.__setattr__(self, "per_megapixel", 8.0)  # the authors' sampling: patches by area
         if self.mode == "patches" and self.size % 8:
-            raise FieldProblem("size", f"must be a multiple of 8 (the network downsamples by 8), got {self.size}")
+            raise FieldProblem("size", f"must be a multiple of 8, got {self.size} (a recipe does not know the network: `sketchtrain fit --crop` checks the chosen architecture's stride)")
         return self
 
 

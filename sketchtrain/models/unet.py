@@ -113,7 +113,7 @@ class SketchUNet(nn.Module):
 
     @property
     def stride(self) -> int:
-        return 2 ** len(self.downs) * self.unshuffle
+        return unet_stride(self.config.layout)
 
     @property
     def receptive_radius(self) -> int:
@@ -149,6 +149,11 @@ class SketchUNet(nn.Module):
         if self.unshuffle > 1:
             x = F.pixel_shuffle(x, self.unshuffle)
         return x if logits else apply_levels(torch.sigmoid(x), self.config.output_levels)
+
+
+def unet_stride(layout: dict) -> int:
+    """Input sides must be multiples of this: 2 per downsampling stage, times the unshuffle factor."""
+    return 2 ** (len(layout["channels"]) - 1) * int(layout.get("unshuffle", 1))
 
 
 def fold_unet(model: SketchUNet) -> SketchUNet:

@@ -4,7 +4,9 @@ Checking them (``validate``) imports the registries it checks against."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from sketchtrain.devices import DEVICE_NAMES, check_device_name
 
 # the authors' adversarial constants (train_adv.lua), the defaults of --alpha, --beta, --d-pretrain
 ALPHA = 8e-5  # supervised adversarial weight (train_adv.lua --dratio)
@@ -12,43 +14,66 @@ BETA = 8e-5  # unsupervised adversarial weight (--uratio)
 D_PRETRAIN = 1000  # discriminator-only iterations before the generator moves (--pretraindnet)
 
 
+OPTIMIZERS = ("adadelta", "adam")
+LR_SCHEDULES = ("constant", "cosine")
+PRECISIONS = ("bf16", "fp32")
+
+
+def option(default, help: str = "", flags: tuple[str, ...] = (), cli: bool = True):
+    """A FitConfig field and its command-line option (``sketchtrain fit`` is generated from these):
+    ``help`` is the option's help, ``flags`` its names (default ``--field-name``), ``cli=False``
+    keeps it off the command line."""
+    return field(default=default, metadata={"help": help, "flags": flags, "cli": cli})
+
+
 @dataclass
 class FitConfig:
-    dataset: str
-    out: str
-    arch: str = "fcn"  # sketchtrain.models.registry: fcn (the paper) | unet
-    variant: str = ""  # the architecture's size; "": its default (fcn quarter, unet small)
-    steps: int = 1000
-    batch: int = 8
-    crop: int = 0  # 0: train on the stored patch size
-    optimizer: str = "adadelta"  # or "adam"
-    lr: float | None = None  # adadelta: 1.0, adam: 1e-3
-    lr_schedule: str = "constant"  # or "cosine": decay to 0 at --steps (a function of the step: resumable)
-    loss: str = "authors"  # paper | authors | mse | bce
-    paper_weight: float = 1.0  # weight of paper (white) target pixels relative to ink (lossmap.paper_balance)
-    precision: str = "bf16"  # bf16 | fp32
-    val_every: int = 100
-    val_samples: int = 256
-    image_every: int = 0  # 0: with every validation
-    ckpt_every: int = 100
-    epoch_batches: int = 100  # batches per data epoch (resume granularity of the data stream)
-    workers: int = 1  # data loader worker processes per rank
-    threads: int = 0  # torch threads per rank, 0: cores / ranks
-    seed: int = 0
-    device: str = "auto"
-    init: str | None = None  # start from weights: our checkpoint or the authors' released file
-    resume: bool = False
-    norm_samples: int = 64  # training samples used to measure the input mean/std (0: the paper's constants)
-    channels_last: bool = True  # channels-last tensors in training (bf16 steps 4-12% faster here)
+    """Every option of `sketchtrain fit`; checked completely when constructed (``validate``)."""
+
+    dataset: str = field(metadata={"help": "Dataset folder built by `sketchdata build`.", "argument": True})
+    out: str = field(metadata={"help": "Run folder (checkpoints, metrics, pictures).", "flags": ("--out", "-o")})
+    arch: str = option("fcn", "Architecture (`sketchtrain architectures` lists them): fcn is the paper's network.")
+    variant: str = option("", "The architecture's size (`sketchtrain architectures`); default: its default variant.")
+    steps: int = option(1000, "Optimiser steps in total (a resumed run continues to this).")
+    batch: int = option(8, "Samples per step and process (authors: 8).")
+    crop: int = option(0, "Random crop side (a multiple of the architecture's stride); 0 = the stored patch size.")
+    optimizer: str = option("adadelta", " | ".join(OPTIMIZERS) + " (adadelta: the paper).")
+    lr: float | None = option(None, "Learning rate (adadelta 1.0, adam 1e-3 by default).")
+    # a function of the step, so a resumed run follows the same curve
+    lr_schedule: str = option("constant", " | ".join(LR_SCHEDULES) + " (cosine decays to 0 at --steps).")
+    loss: str = option("authors", "authors: exp(-H)+0.5 | paper: alpha exp(-H)+beta, white=1 | mse | bce "
+                                  "(cross-entropy on logits).")
+    paper_weight: float = option(1.0, "Weight of paper pixels relative to ink; 3 makes the benchmarks' stroke level "
+                                      "(191) the 50% ink decision.")
+    precision: str = option("bf16", "bf16 (autocast) | fp32.")
+    val_every: int = option(100, "Validate (and draw pictures) every N steps.")
+    val_samples: int = option(256, "Validation samples per evaluation.")
+    image_every: int = option(0, "Progression image every N steps (0 = with each validation).")
+    ckpt_every: int = option(100, "Write last.pt every N steps.")
+    epoch_batches: int = option(100, "Batches per data epoch (how finely a resumed run continues the data stream).")
+    workers: int = option(1, "Data loader processes per training process.")
+    threads: int = option(0, "Torch threads per process (0 = cores / processes).")
+    seed: int = option(0, "Seed of the weights, crops and order.")
+    device: str = option("auto", DEVICE_NAMES + ".")
+    init: str | None = option(None, "Start from weights: a checkpoint or the authors' released .pth.")
+    resume: bool = option(False, "Continue the run in --out from its last.pt.")
+    # training samples measuring the input mean/std (0: the paper's constants)
+    norm_samples: int = option(64, cli=False)
+    channels_last: bool = option(True, "Channels-last tensors in training (bf16 steps 4-12% faster here).",
+                                 flags=("--channels-last/--no-channels-last",))
     # adversarial augmentation (Mastering Sketching; sketchtrain.training.adversarial)
-    adversarial: bool = False
-    alpha: float = ALPHA  # weight of the adversarial loss on pairs
-    beta: float = BETA  # weight of the adversarial loss on unpaired rough sketches
-    d_pretrain: int = D_PRETRAIN  # discriminator-only steps first (counted in --steps)
-    rough_batch: int = 8  # unpaired rough sketches per step
-    line_batch: int = 8  # unpaired line drawings per step
-    unpaired: str | None = None  # dataset holding the unpaired shard sets (default: DATASET itself)
-    tensorboard: bool = False  # TensorBoard event files in OUT/tensorboard beside metrics.jsonl
+    adversarial: bool = option(False, "Adversarial augmentation (Mastering Sketching): a discriminator, and unpaired "
+                                      "rough sketches / line drawings. Needs --init.")
+    alpha: float = option(ALPHA, "Adversarial weight on pairs (authors: 8e-5).")
+    beta: float = option(BETA, "Adversarial weight on unpaired rough sketches (authors: 8e-5).")
+    d_pretrain: int = option(D_PRETRAIN, "Discriminator-only steps first, counted in --steps (authors: 1000).")
+    rough_batch: int = option(8, "Unpaired rough sketches per step (0: none).")
+    line_batch: int = option(8, "Unpaired line drawings per step (0: none).")
+    unpaired: str | None = option(None, "Dataset holding the unpaired shard sets (default: the dataset itself).")
+    tensorboard: bool = option(False, "Also write TensorBoard event files to OUT/tensorboard (pip install tensorboard).")
+
+    def __post_init__(self) -> None:
+        self.validate()
 
     def _check_folders(self) -> None:
         """The run folder never holds what the run reads: --init's weights (best.pt / last.pt
@@ -66,28 +91,23 @@ class FitConfig:
                                    "are written there); choose another --out, or copy the weights elsewhere first")
 
     def validate(self) -> None:
-        from sketchtrain.models.registry import ARCHITECTURES, get_architecture
+        from sketchtrain.models.registry import get_architecture, model_config
         from sketchtrain.training.losses import LOSS_KINDS
 
-        if self.arch not in ARCHITECTURES:
-            raise ValueError(f"--arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
-        architecture = get_architecture(self.arch)
+        architecture = get_architecture(self.arch, "--arch")
         self.variant = self.variant or architecture.default_variant
-        if self.variant not in architecture.variants:
-            raise ValueError(f"--variant for --arch {self.arch} must be one of {', '.join(architecture.variants)}, "
-                             f"got {self.variant!r}")
-        if self.optimizer not in ("adadelta", "adam"):
-            raise ValueError(f"--optimizer must be adadelta or adam, got {self.optimizer!r}")
-        if self.loss not in LOSS_KINDS:
-            raise ValueError(f"--loss must be one of {', '.join(LOSS_KINDS)}, got {self.loss!r}")
+        stride = architecture.stride(model_config(self.variant, self.arch, what="--variant"))
+        for name, value, allowed in (("optimizer", self.optimizer, OPTIMIZERS), ("loss", self.loss, LOSS_KINDS),
+                                     ("lr-schedule", self.lr_schedule, LR_SCHEDULES),
+                                     ("precision", self.precision, PRECISIONS)):
+            if value not in allowed:
+                raise ValueError(f"--{name} must be one of {', '.join(allowed)}, got {value!r}")
+        check_device_name(self.device)
         if not self.paper_weight > 0:
             raise ValueError(f"--paper-weight must be > 0, got {self.paper_weight}")
-        if self.lr_schedule not in ("constant", "cosine"):
-            raise ValueError(f"--lr-schedule must be constant or cosine, got {self.lr_schedule!r}")
-        if self.precision not in ("bf16", "fp32"):
-            raise ValueError(f"--precision must be bf16 or fp32, got {self.precision!r}")
-        if self.crop and self.crop % 8:
-            raise ValueError(f"--crop must be a multiple of 8, got {self.crop}")
+        if self.crop and self.crop % stride:
+            raise ValueError(f"--crop must be a multiple of {stride} (the stride of {self.arch} {self.variant}), "
+                             f"got {self.crop}")
         self._check_folders()
         if self.adversarial:
             if not self.init and not self.resume:
