@@ -196,7 +196,7 @@ def test_unet_trains_resumes_exactly_and_its_checkpoints_run_everywhere(shards, 
     with pytest.raises(Exception, match="unet tiny; pass the same --arch and --variant"):
         fit(FitConfig(dataset=str(shards), out=str(tmp_path / "d"), steps=2, init=str(tmp_path / "a" / "best.pt"),
                       **{**UNET_FAST, "arch": "fcn", "variant": "sixteenth"}))
-    with pytest.raises(ValueError, match="multiple of the unet network's stride 16"):
+    with pytest.raises(ValueError, match=r"multiple of 16 \(the stride of unet tiny\)"):
         fit(FitConfig(dataset=str(shards), out=str(tmp_path / "e"), steps=2, **{**UNET_FAST, "crop": 40}))
 
 

@@ -57,8 +57,6 @@ def build_run_model(cfg, resume_data: dict | None, train_shards: list[str],
         norm = (mean, std) if cfg.norm_samples > 0 else (ModelConfig.norm_mean, ModelConfig.norm_std)
     config = model_config(cfg.variant, cfg.arch, norm_mean=norm[0], norm_std=norm[1], line_width=line_width)
     model = build_model(config)
-    if cfg.crop % model.stride:
-        raise ValueError(f"--crop must be a multiple of the {cfg.arch} network's stride {model.stride}, got {cfg.crop}")
     if cfg.init and resume_data is None:
         # weights only make sense with the normalisation they were trained with
         init_norm = _init_weights(model, cfg.init)
