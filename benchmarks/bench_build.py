@@ -19,7 +19,7 @@ import numpy as np
 from sketchdata.shards.build import build_dataset
 from sketchdata.effects import EFFECTS
 from sketchdata.image.io import list_images, load_grey
-from sketchdata.recipe.model import load_recipe
+from sketchdata.recipe import load_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 

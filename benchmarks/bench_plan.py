@@ -21,7 +21,7 @@ import yaml
 from PIL import Image
 
 from sketchdata.shards.build import build_dataset, plan_fingerprint, plan_shards
-from sketchdata.recipe.model import load_recipe
+from sketchdata.recipe import load_recipe
 from sketchdata.sources.collect import collect_sources
 
 

@@ -27,7 +27,7 @@ from sketchdata.shards.build import build_dataset
 from sketchdata.shards.dataset import iter_samples, shard_paths
 from sketchdata.image.io import save_png
 from sketchdata.preview import grid
-from sketchdata.recipe.model import load_recipe
+from sketchdata.recipe import load_recipe
 from sketchtrain.evaluation.evaluate import EvalOptions, evaluate
 from sketchtrain.inference.runner import Simplifier, load_model
 from sketchtrain.training.plots import line_chart

@@ -25,7 +25,7 @@ RECIPE=${RECIPE:-recipes/default_model.yaml}
 RUN=${RUN:-runs/default_model}
 OUT=${OUT:-sketchtrain/weights/default.pt}
 # the dataset folder the recipe writes (output.dir, relative to the recipe file)
-DATA=$($BIN/python -c "import os, sys; from sketchdata.recipe.model import load_recipe; print(os.path.relpath(os.path.join(os.path.dirname(sys.argv[1]), load_recipe(sys.argv[1]).output.dir)))" "$RECIPE")
+DATA=$($BIN/python -c "import os, sys; from sketchdata.recipe import load_recipe; print(os.path.relpath(os.path.join(os.path.dirname(sys.argv[1]), load_recipe(sys.argv[1]).output.dir)))" "$RECIPE")
 $BIN/sketchdata build --recipe "$RECIPE" --workers "${WORKERS:-2}" -q
 
 train() {  # train RUN_DIR STEPS LR [INIT]

@@ -34,5 +34,5 @@ forward_moved_modules({f"sketchdata.{old}": f"sketchdata.{new}" for old, new in 
     "svg": "drawing.svg_reader", "safe_npz": "drawing.safe_npz", "trace": "drawing.centrelines",
     "source_kinds": "sources.kinds", "samples": "shards.samples", "build": "shards.build",
     "shardformat": "shards.format", "dataset": "shards.dataset", "augment": "shards.augment",
-    "teacher": "sources.teacher",
+    "teacher": "shards.teacher",
 }.items()})

@@ -16,7 +16,7 @@ from sketchdata.shards.dataset import DatasetError, skip_location
 from sketchdata.files import OverwriteRefused
 from sketchdata.effects import EFFECTS
 from sketchdata.image.io import BadInput
-from sketchdata.recipe.model import RecipeError, load_recipe
+from sketchdata.recipe import RecipeError, load_recipe
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Inverse dataset generation for rough-sketch simplification.")
@@ -72,7 +72,7 @@ def init(directory: Path = typer.Argument(..., help="Folder for the starter proj
 def schema(out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of printing.")):
     """The JSON Schema of recipe files, for editors that check and complete YAML."""
     from sketchdata.files import atomic_write_bytes
-    from sketchdata.recipe.model import recipe_schema
+    from sketchdata.recipe import recipe_schema
 
     text = json.dumps(recipe_schema(), indent=1) + "\n"
     if out is None:

@@ -48,13 +48,19 @@ def ensure_folder(path: str | Path) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_target(path: str | Path) -> Iterator[Path]:
+def atomic_target(path: str | Path, owner: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` (mode as open()
-    would give), on any error it is removed and ``path`` is left as it was."""
+    would give), on any error it is removed and ``path`` is left as it was. ``owner`` (host and
+    pid, say) names the temporary ``.NAME.OWNER.tmp`` instead of a random name, so a cleaner can
+    tell whose it is (sketchdata.shards.build.remove_stale_temporaries)."""
     path = Path(path)
     ensure_folder(path.parent)
     try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        if owner is None:
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        else:
+            name = str(path.parent / f".{path.name}.{owner}.tmp")
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     except OSError as exc:
         raise _cannot_write(path, exc) from None
     os.close(fd)

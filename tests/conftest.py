@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def quickstart_dataset(tmp_path_factory) -> Path:
     """The quickstart recipe over the bundled samples, built once per test session."""
     from sketchdata.shards.build import build_dataset
-    from sketchdata.recipe.model import load_recipe
+    from sketchdata.recipe import load_recipe
 
     out = tmp_path_factory.mktemp("quickstart")
     build_dataset(load_recipe(ROOT / "recipes" / "quickstart.yaml"), out, workers=2)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from sketchdata.shards.build import build_dataset
-from sketchdata.recipe.model import load_recipe
+from sketchdata.recipe import load_recipe
 import sketchtrain.training.adversarial as adversary_module
 from sketchtrain.training.adversarial import bce_with_label, discriminator_objective, generator_objective
 from sketchtrain.models.checkpoint import load_checkpoint

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from sketchdata.shards.build import build_dataset
-from sketchdata.recipe.model import load_recipe
+from sketchdata.recipe import load_recipe
 from sketchtrain.models.registry import (ARCHITECTURES, build_model, config_from_dict, fold_for_inference, model_config,
                                        model_flops)
 from sketchtrain.models.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint, save_checkpoint

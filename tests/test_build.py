@@ -15,7 +15,7 @@ from PIL import Image
 from conftest import make_drawings, write_recipe
 from sketchdata.shards.build import BuildError, build_dataset
 from sketchdata.shards.dataset import iter_samples, read_manifest, shard_paths
-from sketchdata.recipe.model import load_recipe
+from sketchdata.recipe import load_recipe
 
 
 def tar_digests(folder: Path) -> dict[str, str]:
@@ -90,7 +90,7 @@ def test_kill_9_then_resume_equals_uninterrupted_build(tmp_path):
     write_recipe(tmp_path, output={"dir": "killed", "shard_samples": 3})
     recipe_path = tmp_path / "recipe.yaml"
     build_dataset(load_recipe(recipe_path), tmp_path / "reference")
-    code = ("import sys; from sketchdata.recipe.model import load_recipe; from sketchdata.shards.build import build_dataset;"
+    code = ("import sys; from sketchdata.recipe import load_recipe; from sketchdata.shards.build import build_dataset;"
             "build_dataset(load_recipe(sys.argv[1]))")
     proc = subprocess.Popen([sys.executable, "-c", code, str(recipe_path)])
     parts = tmp_path / "killed" / "_parts"
@@ -185,7 +185,7 @@ def test_procedural_sources_need_no_files_and_copies_share_drawings(tmp_path):
 
 
 def test_procedural_source_needs_a_count(tmp_path):
-    from sketchdata.recipe.model import RecipeError, parse_recipe
+    from sketchdata.recipe import RecipeError, parse_recipe
 
     with pytest.raises(RecipeError, match=r"sources\[0\].count"):
         parse_recipe({"sources": [{"kind": "procedural"}]}, "r.yaml", tmp_path)

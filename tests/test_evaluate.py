@@ -9,7 +9,7 @@ from conftest import calibrated_model, save_model_checkpoint
 from sketchdata.shards.build import build_dataset
 from sketchdata.image.io import save_png
 from sketchdata.drawing.shapes import procedural_line_art
-from sketchdata.recipe.model import load_recipe
+from sketchdata.recipe import load_recipe
 from sketchtrain.cli import app
 
 

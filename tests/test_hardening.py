@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from conftest import calibrated_model, make_drawings, save_model_checkpoint, write_recipe
 from sketchdata.shards.build import BuildError, build_dataset
 from sketchdata.cli import app as data_app
-from sketchdata.recipe.model import RecipeError, load_recipe
+from sketchdata.recipe import RecipeError, load_recipe
 from sketchdata.drawing.safe_npz import load_npz
 from sketchtrain.cli import app as train_app
 

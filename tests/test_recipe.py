@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from sketchdata.recipe.model import RecipeError, load_recipe, parse_recipe
+from sketchdata.recipe import RecipeError, load_recipe, parse_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ def test_the_published_schema_is_current_and_accepts_every_shipped_recipe():
     import jsonschema
     import yaml
 
-    from sketchdata.recipe.model import recipe_schema
+    from sketchdata.recipe import recipe_schema
 
     published = json.loads((ROOT / "recipes" / "recipe.schema.json").read_text())
     assert published == recipe_schema(), "run: sketchdata schema -o recipes/recipe.schema.json"
@@ -61,7 +61,7 @@ def test_the_published_schema_is_current_and_accepts_every_shipped_recipe():
 
 
 def test_defaults_are_declared_once_on_the_models():
-    from sketchdata.recipe.model import Patches, Recipe
+    from sketchdata.recipe import Patches, Recipe
 
     recipe = parse_recipe({"sources": [{"kind": "procedural", "count": 1}]}, "r.yaml", ".")
     assert recipe.patches.size == Patches.model_fields["size"].default == 424

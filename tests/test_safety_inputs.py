@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from conftest import calibrated_model, make_drawings, save_model_checkpoint, write_recipe
 from sketchdata.shards.build import build_dataset
 from sketchdata.cli import app as data_app
-from sketchdata.recipe.model import load_recipe
+from sketchdata.recipe import load_recipe
 from sketchtrain.cli import app as train_app
 
 runner = CliRunner()

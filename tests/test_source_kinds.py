@@ -1,14 +1,16 @@
 """Source kinds as a registry: every registered kind builds, and a new kind is one registration."""
 
+from typing import Literal
+
 import numpy as np
 import pytest
 import yaml
 
 from sketchdata.shards.build import build_dataset
 from sketchdata.shards.dataset import iter_samples, read_manifest, shard_paths
-from sketchdata.recipe.model import load_recipe
-from sketchdata.sources.kinds import KINDS, SourceKind, register
-from sketchdata.sources.collect import SourceItem
+from sketchdata.recipe import RecipeError, load_recipe, parse_recipe, recipe_schema
+from sketchdata.sources.registry import KINDS, SourceKind, register
+from sketchdata.sources import LoadedSource, SourceItem, SourceSpec
 from conftest import make_drawings
 
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M3 3 L21 21 M3 21 C 8 10, 16 10, 21 3" '
@@ -51,10 +53,15 @@ def test_every_registered_kind_builds_samples_with_provenance(kind, tmp_path):
         assert inp.shape == tgt.shape == (64, 64) and meta["kind"] == kind and meta["source"]
 
 
-def test_a_new_kind_is_one_registration(tmp_path):
-    """A kind registered from outside the package (here: checkerboard drawings) is accepted by
-    recipes, collected, loaded and described with no other change."""
-    from sketchdata.shards.samples import LoadedSource
+def test_a_new_kind_is_one_registration_with_fields_of_its_own(tmp_path):
+    """A kind registered from outside the package (here: checkerboard drawings, with a ``spacing``
+    field no other kind has) is accepted by recipes, shown in the schema with its own fields,
+    collected, loaded and described with no other change; its field is unknown to other kinds."""
+
+    class CheckerSource(SourceSpec):
+        kind: Literal["checker"]
+        count: int = 2
+        spacing: int = 12
 
     def collect(recipe, spec, skipped):
         return [SourceItem(id=f"{spec.name}-{i}", kind="checker", source=spec.name, width=96, height=96,
@@ -62,17 +69,26 @@ def test_a_new_kind_is_one_registration(tmp_path):
 
     def load(item, spec, recipe, rng):
         board = np.ones((96, 96), np.float32)
-        board[::12, :] = 0.0
-        board[:, ::12] = 0.0
+        board[::spec.spacing, :] = 0.0
+        board[:, ::spec.spacing] = 0.0
         return LoadedSource(board, board, True)
 
-    register(SourceKind("checker", collect, load, lambda item: f"checker:{item.id}"))
+    register(SourceKind("checker", CheckerSource, collect, load, lambda item: f"checker:{item.id}"))
     try:
-        recipe = {"name": "c", "sources": [{"kind": "checker", "name": "ch", "count": 2}],
+        recipe = {"name": "c", "sources": [{"kind": "checker", "name": "ch", "count": 2, "spacing": 8}],
                   "patches": {"size": 64, "per_image": 1}, "splits": {"validation": 0}, "output": {"dir": "out"}}
         (tmp_path / "r.yaml").write_text(yaml.safe_dump(recipe))
-        result = build_dataset(load_recipe(tmp_path / "r.yaml"))
+        loaded = load_recipe(tmp_path / "r.yaml")
+        assert isinstance(loaded.sources[0], CheckerSource) and loaded.sources[0].spacing == 8
+        result = build_dataset(loaded)
         metas = [meta for *_, meta in iter_samples(shard_paths(result.out_dir, "train"))]
         assert len(metas) == 2 and metas[0]["source"].startswith("checker:") and metas[0]["effects"]
+        defs = recipe_schema()["$defs"]
+        assert set(defs["CheckerSource"]["properties"]) >= {"kind", "count", "spacing"}
+        assert "spacing" not in defs["ImageFilesSource"]["properties"]
+        with pytest.raises(RecipeError, match=r"sources\[0\]\.spacing: unknown field \(allowed: .*paths"):
+            parse_recipe({"sources": [{"kind": "lineart", "paths": ["x"], "spacing": 3}]}, "r.yaml", ".")
     finally:
         KINDS.pop("checker")
+    with pytest.raises(RecipeError, match=r"sources\[0\]\.kind: must be one of .*got 'checker'"):
+        parse_recipe({"sources": [{"kind": "checker"}]}, "r.yaml", ".")

@@ -10,7 +10,7 @@ from sketchdata.shards.build import build_dataset
 from sketchdata.shards.dataset import iter_samples, shard_paths
 from sketchdata.image.io import BadInput
 from sketchdata.image.linewidth import median_stroke_width
-from sketchdata.recipe.model import load_recipe
+from sketchdata.recipe import load_recipe
 from sketchdata.drawing.svg_reader import load_svg_strokes
 
 LINE_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">

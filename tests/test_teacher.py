@@ -6,7 +6,7 @@ import pytest
 from conftest import ROOT, calibrated_model, make_drawings, save_model_checkpoint, write_recipe
 from sketchdata.shards.build import build_dataset
 from sketchdata.shards.dataset import iter_samples, shard_paths
-from sketchdata.recipe.model import RecipeError, load_recipe, parse_recipe
+from sketchdata.recipe import RecipeError, load_recipe, parse_recipe
 
 
 def test_raw_frames_get_teacher_targets_binarised(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from sketchdata.shards.build import build_dataset
-from sketchdata.recipe.model import load_recipe
+from sketchdata.recipe import load_recipe
 from sketchtrain.models.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 from sketchtrain.training.data import DataError
 from sketchtrain.training.loop import FitConfig, TrainingStopped, fit

@@ -14,7 +14,7 @@ from sketchdata.cli import app
 from sketchdata.shards.dataset import iter_images, read_manifest, shard_paths
 from sketchdata.effects.rough import rough_sketch
 from sketchdata.image.io import load_grey, save_png
-from sketchdata.recipe.model import RecipeError, load_recipe
+from sketchdata.recipe import RecipeError, load_recipe
 from conftest import make_drawings
 
 runner = CliRunner()

@@ -23,9 +23,9 @@ from typing import Callable
 
 import webdataset as wds
 
-from sketchdata.files import OverwriteRefused, ensure_folder, is_within, refuse_overwriting
+from sketchdata.files import OverwriteRefused, atomic_target, ensure_folder, is_within, refuse_overwriting
 from sketchdata.image.io import BadInput, atomic_write_bytes
-from sketchdata.recipe.model import MAX_PLAN_SAMPLES, Recipe
+from sketchdata.recipe import MAX_PLAN_SAMPLES, Recipe
 from sketchdata.shards.samples import SampleMaker, SourceStats, expected_samples
 from sketchdata.sources.collect import SourceItem, collect_sources
 
@@ -82,7 +82,7 @@ def plan_shards(items: list[SourceItem], recipe: Recipe) -> list[ShardPlan]:
 def refuse_overwriting_sources(recipe: Recipe, items: list[SourceItem], plans: list[ShardPlan], out: Path) -> None:
     """Before any work: no output over the recipe or a source file, and no shards among the
     drawings (an output folder that holds source files directly)."""
-    sources = [Path(p) for item in items for p in (item.clean, item.rough, item.npz) if p]
+    sources = [Path(p) for item in items for p in item.files()]
     holding = next((s for s in sources if s.parent.resolve() == out), None)
     if holding is not None:
         raise OverwriteRefused(f"output folder {out} holds the source drawing {holding}: the shards would mix with "
@@ -146,7 +146,7 @@ def _init_worker(recipe: Recipe, events, workers: int = 1) -> None:
     cv2.setNumThreads(1)  # parallelism comes from processes; threads would oversubscribe
     teacher = None
     if recipe.teacher is not None and any(s.uses_teacher for s in recipe.sources):
-        from sketchdata.sources.teacher import load_teacher
+        from sketchdata.shards.teacher import load_teacher
 
         teacher = load_teacher(recipe.teacher, recipe, threads=max(1, (os.cpu_count() or 1) // workers))
     _WORKER["maker"] = SampleMaker(recipe, teacher)
@@ -158,29 +158,22 @@ def build_shard(plan: ShardPlan, out_dir: Path) -> dict:
     maker: SampleMaker = _WORKER["maker"]
     events = _WORKER.get("events")
     final = out_dir / f"{plan.name}.tar"
-    tmp = out_dir / f".{plan.name}.tar.{_HOST}.{os.getpid()}.tmp"
     stats = SourceStats()
-    skipped, samples = [], 0
-    try:
-        with open(tmp, "wb") as fh:
-            writer = wds.TarWriter(fh, mtime=0.0)  # fixed mtime: same recipe -> same bytes
-            for item in plan.items:
-                before = stats.samples
-                try:
-                    for sample in maker.samples(item, stats):
-                        writer.write(sample)
-                except BadInput as exc:
-                    skipped.append({"path": item.rough or item.clean or item.npz or item.id, "id": item.id,
-                                    "reason": str(exc)})
-                if events is not None:
-                    events.put((1, stats.samples - before))
-            writer.close()
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    skipped = []
+    with atomic_target(final, owner=f"{_HOST}.{os.getpid()}") as tmp, open(tmp, "wb") as fh:
+        writer = wds.TarWriter(fh, mtime=0.0)  # fixed mtime: same recipe -> same bytes
+        for item in plan.items:
+            before = stats.samples
+            try:
+                for sample in maker.samples(item, stats):
+                    writer.write(sample)
+            except BadInput as exc:
+                skipped.append({"path": (item.files() or (item.id,))[0], "id": item.id, "reason": str(exc)})
+            if events is not None:
+                events.put((1, stats.samples - before))
+        writer.close()
+        fh.flush()
+        os.fsync(fh.fileno())  # the tar is complete on disk before its record says so
     samples = stats.samples
     record = {
         "shard": final.name, "split": plan.split, "samples": samples, "images": len(plan.items) - len(skipped),

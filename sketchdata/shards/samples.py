@@ -13,14 +13,14 @@ from typing import Iterator
 
 import numpy as np
 
-from sketchdata.image.binarize import binarize, clean_target
-from sketchdata.effects import DEFAULT_EFFECTS, applied_effects, build_pipeline, seed_pipeline, stable_seed
-from sketchdata.effects.rough import rough_from_polylines
+from sketchdata.image.binarize import clean_target
+from sketchdata.effects import applied_effects, build_pipeline, seed_pipeline, stable_seed
 from sketchdata.image.geometry import downscale, extract_patch, fits, pad_to_multiple, sample_patch_matrix
 from sketchdata.image.io import BadInput, encode_png, load_grey
-from sketchdata.recipe.model import BinarizeSpec, Recipe
+from sketchdata.recipe import Recipe
 from sketchdata.shards.format import INPUT, META, TARGET
-from sketchdata.sources.collect import SourceItem
+from sketchdata.sources import SourceItem, get_kind
+from sketchdata.sources.loaded import LoadedSource, binarized
 
 
 @dataclass
@@ -40,46 +40,22 @@ def expected_samples(item: SourceItem, recipe: Recipe) -> int:
     return max(1, int(round(recipe.patches.per_megapixel * item.width * item.height / 1e6)))
 
 
-def binarized(image: np.ndarray, spec: BinarizeSpec) -> np.ndarray:
-    return binarize(image, spec.method, spec.threshold, spec.window, spec.k)
-
-
-def _rough_strength_range(recipe: Recipe, source) -> tuple[float, float]:
-    # the source's own rough spec, else the default mix's (one place holds the default)
-    for spec in (*source.effect_specs(recipe.effects), *DEFAULT_EFFECTS):
-        if spec["name"] == "rough":
-            return tuple(spec["strength"])
-    raise AssertionError("DEFAULT_EFFECTS has no rough entry")
-
-
-@dataclass
-class LoadedSource:
-    """A source drawing at full size, preprocessed."""
-
-    input: np.ndarray
-    target: np.ndarray
-    input_is_clean: bool  # the rough-stroke effect still has to be applied to the input
-    redrawn: float | None = None  # rough strength when the input was redrawn from the drawing's strokes
-
-
 def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator, teacher=None) -> LoadedSource:
     """The drawing's input and target at full size, preprocessed (see LoadedSource): loaded by
     its source kind (sketchdata.sources.kinds), or through the recipe's teacher.
 
     ``teacher`` (image -> image) makes the target for sources that use it.
     """
-    from sketchdata.sources.kinds import get_kind
-
     pre = recipe.preprocess
     spec = next(s for s in recipe.sources if s.name == item.source)
     kind = get_kind(item.kind)
     if spec.unpaired == "rough":
         # a rough sketch with no clean version: kept as it is (only the input binarisation), the
         # "target" is the same image, used only to choose patches that are not blank
-        inp = binarized(load_grey(item.clean, pre.max_pixels), pre.input_binarize)
+        inp = binarized(load_grey(item.file, pre.max_pixels), pre.input_binarize)
         return LoadedSource(inp, inp, False)
     if spec.uses_teacher:
-        raw = load_grey(item.clean, pre.max_pixels)
+        raw = load_grey(item.file, pre.max_pixels)
         inp = binarized(raw, pre.input_binarize)
         target = binarized(teacher(raw if recipe.teacher.input == "raw" else inp), pre.target_binarize)
         if pre.target_cleanup:
@@ -90,19 +66,6 @@ def load_source(item: SourceItem, recipe: Recipe, rng: np.random.Generator, teac
     if pre.target_cleanup:
         loaded.target = clean_target(loaded.target, pre.cleanup_at_load)
     return loaded
-
-
-def vector_source(lines: list, widths: list[float], target: np.ndarray, item: SourceItem, spec, recipe: Recipe,
-                  rng: np.random.Generator, proportional: bool = False) -> LoadedSource:
-    """A drawing made of strokes (stroke, SVG and figure sources): the rough input is redrawn
-    from the drawing's own strokes (``redraw``, default) or left clean for the effects. Why:
-    tracing the raster back into strokes would break small closed shapes (eyes, buttons) at
-    their junctions, and a model would learn that such details cannot be recovered."""
-    if not spec.redraw:
-        return LoadedSource(target, target, True)
-    strength = float(rng.uniform(*_rough_strength_range(recipe, spec)))
-    inp = rough_from_polylines(lines, widths, target.shape, strength, rng, reference=target, proportional=proportional)
-    return LoadedSource(inp, target, False, strength)
 
 
 class SampleMaker:
@@ -123,8 +86,6 @@ class SampleMaker:
 
         Raises BadInput when the drawing cannot be used at all (unreadable, too small).
         """
-        from sketchdata.sources.kinds import get_kind
-
         recipe, geo, pat = self.recipe, self.recipe.geometry, self.recipe.patches
         unpaired = next(s for s in recipe.sources if s.name == item.source).unpaired
         # a rough scan's grey pencil is the data: never clean it like a target

@@ -10,25 +10,24 @@ from __future__ import annotations
 import glob
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sketchdata.image.io import IMAGE_SUFFIXES, BadInput, list_images, read_size
-from sketchdata.recipe.model import Recipe, RecipeError, SourceSpec
+from sketchdata.image.io import IMAGE_SUFFIXES, BadInput, list_images
+from sketchdata.fields import RecipeError
+from sketchdata.sources.registry import get_kind
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SourceItem:
-    """One source drawing."""
+    """One source drawing. Kinds that need more to find their drawing subclass it
+    (sketchdata.sources.kinds: a pair's rough file, a stroke file's array and index, a
+    procedural drawing's number)."""
 
     id: str
-    kind: str  # a registered source kind (sketchdata.sources.kinds)
+    kind: str  # a registered source kind (sketchdata.sources.registry)
     source: str  # the recipe source's name
-    clean: str | None = None  # path of the clean image (lineart, pairs)
-    rough: str | None = None  # path of the rough image (pairs)
-    npz: str | None = None  # strokes: file, split array and index
-    npz_split: str | None = None
-    npz_index: int | None = None  # strokes: drawing index in the file; procedural: drawing number
+    file: str | None = None  # the drawing's own file: an image or SVG (a pair: its clean image)
     width: int = 0
     height: int = 0
     split: str = "train"
@@ -36,6 +35,10 @@ class SourceItem:
     # of one drawing made by several sources (the seed's clean + tone + noise + slur copies)
     # share a split, and the split does not depend on where the data is mounted
     drawing: str = ""
+
+    def files(self) -> tuple[str, ...]:
+        """Every file the drawing is read from (overwrite checks, skip messages)."""
+        return (self.file,) if self.file else ()
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def key_safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "x"
 
 
-def _expand(recipe: Recipe, spec: SourceSpec, entry: str, suffixes) -> list[tuple[Path, Path]]:
+def _expand(recipe, spec, entry: str, suffixes) -> list[tuple[Path, Path]]:
     """(file, root) pairs for a path entry: folder, glob, .txt list or single file."""
     path = recipe.resolve(entry)
     if any(ch in entry for ch in "*?["):
@@ -74,7 +77,7 @@ def relative_id(file: Path, root: Path) -> str:
     return key_safe(str(rel.with_suffix("")))
 
 
-def nothing_at(recipe: Recipe, spec: SourceSpec, field_name: str, entry: str, what: str) -> None:
+def nothing_at(recipe, spec, field_name: str, entry: str, what: str) -> None:
     """A source entry that names nothing usable stops the build before any work."""
     path = recipe.resolve(entry)
     state = "is empty" if path.is_dir() else "matches no file" if any(ch in entry for ch in "*?[") else "does not exist"
@@ -83,7 +86,7 @@ def nothing_at(recipe: Recipe, spec: SourceSpec, field_name: str, entry: str, wh
                       "recipe's folder)")
 
 
-def files_of(recipe: Recipe, spec: SourceSpec, suffixes, what: str) -> list[tuple[Path, Path]]:
+def files_of(recipe, spec, suffixes, what: str) -> list[tuple[Path, Path]]:
     """(file, root) for every entry of ``spec.paths``; an entry naming nothing stops the build."""
     files = []
     for index, entry in enumerate(spec.paths):
@@ -99,43 +102,37 @@ def split_of(drawing: str, seed: int) -> float:
     return (zlib.crc32(f"{seed}:{drawing}".encode()) & 0xFFFFFFFF) / 2**32
 
 
-def collect_sources(recipe: Recipe) -> tuple[list[SourceItem], list[Skipped]]:
+def collect_sources(recipe) -> tuple[list[SourceItem], list[Skipped]]:
     """All source drawings of a recipe, sized and split, sorted by id; plus what was skipped."""
     skipped: list[Skipped] = []
     items: list[SourceItem] = []
-    from sketchdata.sources.kinds import get_kind
-
     for spec in recipe.sources:
         items += get_kind(spec.kind).collect(recipe, spec, skipped)
     seen: set[str] = set()
     sized: list[SourceItem] = []
     for item in sorted(items, key=lambda it: it.id):
         if item.id in seen:
-            skipped.append(Skipped(item.clean or item.npz or item.id, f"duplicate source id {item.id}"))
+            skipped.append(Skipped((item.files() or (item.id,))[0], f"duplicate source id {item.id}"))
             continue
         seen.add(item.id)
-        if get_kind(item.kind).image_files:
+        size = get_kind(item.kind).size
+        if size is not None:
             try:
-                w, h = read_size(item.rough or item.clean, recipe.preprocess.max_pixels)
-                if item.rough is not None:  # a pair: the clean image must match the rough one
-                    cw, ch = read_size(item.clean, recipe.preprocess.max_pixels)
-                    if (cw, ch) != (w, h):
-                        raise BadInput(f"rough is {w}x{h} but clean {item.clean} is {cw}x{ch}; pairs must align")
+                w, h = size(item, recipe.preprocess.max_pixels)
             except BadInput as exc:
-                skipped.append(Skipped(item.rough or item.clean, str(exc)))
+                skipped.append(Skipped(item.files()[0], str(exc)))
                 continue
-            item = SourceItem(**{**item.__dict__, "width": w, "height": h})
+            item = replace(item, width=w, height=h)
         sized.append(item)
     # unpaired sources go to their own shard sets; the paired ones are split by drawing, never by
     # patch; with validation > 0 keep at least one drawing there
     unpaired_split = {spec.name: spec.split for spec in recipe.sources}
-    unpaired = [SourceItem(**{**it.__dict__, "split": unpaired_split[it.source]}) for it in sized
-                if unpaired_split[it.source]]
+    unpaired = [replace(it, split=unpaired_split[it.source]) for it in sized if unpaired_split[it.source]]
     sized = [it for it in sized if not unpaired_split[it.source]]
     scores = [split_of(it.drawing, recipe.seed) for it in sized]
     val = {i for i, s in enumerate(scores) if s < recipe.validation}
     if recipe.validation > 0 and not val and len({it.drawing for it in sized}) >= 2:
         lowest = min(scores)
         val = {i for i, sc in enumerate(scores) if sc == lowest}
-    final = [SourceItem(**{**it.__dict__, "split": "validation" if i in val else "train"}) for i, it in enumerate(sized)]
+    final = [replace(it, split="validation" if i in val else "train") for i, it in enumerate(sized)]
     return sorted(final + unpaired, key=lambda it: it.id), skipped

@@ -3,12 +3,27 @@ honoured, widths from the file or the recipe) and redrawn rough path by path."""
 
 from __future__ import annotations
 
-from sketchdata.image.io import BadInput
+from typing import Literal
+
 from sketchdata.drawing.render import fit_to_canvas, render_polylines
-from sketchdata.sources.collect import SourceItem, files_of, relative_id
 from sketchdata.drawing.svg_reader import load_svg_strokes
-from sketchdata.sources.kinds import SourceKind, register
-from sketchdata.sources.kinds.images import check_paths, describe_file
+from sketchdata.fields import Choice, Num, Range
+from sketchdata.image.io import BadInput
+from sketchdata.sources.collect import SourceItem, files_of, relative_id
+from sketchdata.sources.kinds.images import describe_file
+from sketchdata.sources.loaded import vector_source
+from sketchdata.sources.registry import SourceKind, register
+from sketchdata.sources.spec import FileSourceSpec
+
+SVG_WIDTHS = ("file", "recipe")
+
+
+class SvgSource(FileSourceSpec):
+    kind: Literal["svg"]
+    size: Num(ge=16, le=8192, whole=True) = 512  # canvas side
+    line_width: Range(0.1, 64) = (1.5, 3.0)  # pen widths (px) for `widths: recipe` and unstroked shapes
+    redraw: bool = True  # the rough input is redrawn path by path
+    widths: Choice(SVG_WIDTHS) = "file"  # widths from the file, or from line_width
 
 
 def collect_svg(recipe, spec, skipped) -> list[SourceItem]:
@@ -16,7 +31,7 @@ def collect_svg(recipe, spec, skipped) -> list[SourceItem]:
     items = []
     for file, root in files_of(recipe, spec, (".svg",), ".svg files"):
         rel = relative_id(file, root)
-        items.append(SourceItem(id=f"{spec.name}-{rel}", kind="svg", source=spec.name, clean=str(file),
+        items.append(SourceItem(id=f"{spec.name}-{rel}", kind="svg", source=spec.name, file=str(file),
                                 width=spec.size, height=spec.size, drawing=rel))
     return items
 
@@ -38,11 +53,9 @@ def svg_strokes(file: str, spec, rng) -> tuple[list, list[float]]:
 
 
 def load_svg(item, spec, recipe, rng):
-    from sketchdata.shards.samples import vector_source
-
-    lines, widths = svg_strokes(item.clean, spec, rng)
+    lines, widths = svg_strokes(item.file, spec, rng)
     target = render_polylines(lines, (spec.size, spec.size), widths=widths)
-    return vector_source(lines, widths, target, item, spec, recipe, rng)
+    return vector_source(lines, widths, target, spec, recipe, rng)
 
 
-register(SourceKind("svg", collect_svg, load_svg, describe_file, check_paths, unpaired=("line",)))
+register(SourceKind("svg", SvgSource, collect_svg, load_svg, describe_file, unpaired=("line",)))

@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from sketchdata.recipe.model import Recipe, Teacher
+from sketchdata.recipe import Recipe, Teacher
 
 
 class TeacherError(RuntimeError):
