@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from sketchtrain.training.data import dataset_shards, train_batches
-from sketchtrain.training.losses import LossMapConfig, loss_map, weighted_mse
+from sketchtrain.training.losses import LossMapConfig, loss_map, pixel_loss
 from sketchtrain.models.registry import build_model, model_config, model_flops
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +36,7 @@ def time_steps(model, optimizer, batches, precision: str, steps: int, channels_l
         start = time.perf_counter()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
             pred = model(inp)
-        loss = weighted_mse(pred, tgt, w)
+        loss = pixel_loss(LossMapConfig().kind, pred, tgt, w)  # what fit runs for this loss map
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

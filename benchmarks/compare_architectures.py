@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from sketchtrain.models.registry import ARCHITECTURES, build_model, fold_for_inference, model_config, model_flops  # noqa: E402
 from sketchtrain.inference.runner import Simplifier  # noqa: E402
-from sketchtrain.training.losses import weighted_mse  # noqa: E402
+from sketchtrain.training.losses import pixel_loss  # noqa: E402
 from sketchtrain.models.fcn import count_parameters  # noqa: E402
 
 MODELS = [("fcn", "quarter"), ("fcn", "eighth"), ("fcn", "sixteenth"),
@@ -50,7 +50,7 @@ def train_step_seconds(arch: str, variant: str, steps: int, batch: int = 16, cro
         start = time.perf_counter()
         with torch.autocast("cpu", dtype=torch.bfloat16):
             pred = model(inp)
-        loss = weighted_mse(pred.float(), tgt, weights)
+        loss = pixel_loss("mse", pred, tgt, weights, paper_weight=3.0)  # the default model's loss
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

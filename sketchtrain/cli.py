@@ -138,7 +138,7 @@ def export(
     format: Optional[str] = typer.Option(None, "--format", help="onnx | torchscript | safetensors | openvino (default: from "
                                          "the file name's suffix)."),
 ):
-    """Export to ONNX (checked with onnxruntime), TorchScript or safetensors; verified against PyTorch."""
+    """Export to ONNX (checked with onnxruntime), TorchScript, safetensors or OpenVINO IR; verified against PyTorch."""
     from sketchtrain.errors import CheckpointError
     from sketchtrain.inference.export import ExportError, export_model
 
@@ -170,8 +170,6 @@ def score(
     from sketchtrain.evaluation.evaluate import json_safe
     from sketchtrain.evaluation.metrics import score_files
 
-    if tol_px is None and tol_permille is None:
-        tol_px = 1.0
     try:
         result = score_files(clean, output, tol_px, tol_permille)
     except (BadInput, ValueError) as exc:
@@ -208,8 +206,6 @@ def evaluate(
     if len(rest) != 1:
         _fail(f"give one DATA folder, got {len(rest)}: {', '.join(map(str, rest))}")
     data = rest[0]
-    if tol_px is None and tol_permille is None:
-        tol_px = 1.0
     try:
         options = EvalOptions(tol_px=tol_px, tol_permille=tol_permille, split=split, max_samples=max_samples,
                               baselines=not no_baselines, scale=parse_scale(scale), views=views)

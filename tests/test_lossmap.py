@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from sketchtrain.training.losses import LossMapConfig, local_histogram_value, loss_map, pixel_loss, weighted_mse
+from sketchtrain.training.losses import LossMapConfig, local_histogram_value, loss_map, pixel_loss
 
 
 def reference_loss_map(image: np.ndarray, kind: str, d_h=2, b_h=10, alpha=6.0, beta=-2.0) -> np.ndarray:
@@ -45,7 +45,7 @@ def test_rare_pixels_weigh_more_and_mse_is_plain():
     assert m[0, 0, 4, 4] > m[0, 0, 0, 0]
     assert torch.equal(loss_map(image, LossMapConfig(kind="mse")), torch.ones_like(image))
     pred = torch.zeros_like(image)
-    assert weighted_mse(pred, image, torch.ones_like(image)) == pytest.approx(80 / 81)
+    assert pixel_loss("mse", pred, image, torch.ones_like(image)) == pytest.approx(80 / 81)
 
 
 def test_bad_config_fails_at_construction():

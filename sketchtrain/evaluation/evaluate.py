@@ -25,10 +25,10 @@ from sketchdata.shards.dataset import iter_samples, shard_paths, skip_location
 from sketchdata.files import OverwriteRefused, ensure_folder, is_within, refuse_overwriting
 from sketchdata.image.io import BadInput, atomic_write_bytes, list_images, load_grey, save_png
 
-from sketchtrain.evaluation.baselines import BASELINES, fixed_threshold
+from sketchtrain.evaluation.baselines import BASELINES, ThresholdSweep
 from sketchtrain.inference.default_model import resolve_model
 from sketchtrain.inference.runner import Simplifier, load_model
-from sketchtrain.evaluation.metrics import score, stroke_scores, to_luma8, tolerance_pixels
+from sketchtrain.evaluation.metrics import score, to_luma8, tolerance_pixels
 
 SWEEP = tuple(round(v, 2) for v in np.linspace(0.1, 0.9, 17))
 METRIC_KEYS = ("precision", "recall", "f", "chamfer", "hausdorff", "mse", "psnr", "ssim")
@@ -41,7 +41,7 @@ class EvaluationError(RuntimeError):
 
 @dataclass
 class EvalOptions:
-    tol_px: float | None = 1.0
+    tol_px: float | None = None  # neither tolerance: the benchmarks' 1 px (metrics.DEFAULT_TOL_PX)
     tol_permille: float | None = None
     split: str = "validation"
     max_samples: int | None = None
@@ -170,7 +170,7 @@ def evaluate(model_path: str | Path, data: str | Path, out_dir: str | Path,
     if options.baselines:
         methods.update(BASELINES)
     rows: list[dict] = []
-    sweep_f: dict[float, list[float]] = {level: [] for level in SWEEP}
+    sweep = ThresholdSweep(SWEEP, options.tol_px, options.tol_permille)
     tolerance = ""
     dropped: list[dict] = []
     tolerance_pixels((1, 1), options.tol_px, options.tol_permille)  # refuse a bad tolerance before any work
@@ -186,10 +186,7 @@ def evaluate(model_path: str | Path, data: str | Path, out_dir: str | Path,
             if s["blank"]:
                 row["scores"][method]["blank_reason"] = s["blank_reason"]
         if options.baselines:  # stroke metrics only: the sweep needs F, not SSIM 17 times
-            clean8 = to_luma8(clean)
-            for level in SWEEP:
-                s = stroke_scores(to_luma8(fixed_threshold(level)(rough)), clean8, options.tol_px, options.tol_permille)
-                sweep_f[level].append(0.0 if s["blank"] else s["f"])
+            sweep.add(rough, to_luma8(clean))
         for kind, image in (("input", rough), ("target", clean), ("model", outputs["model"])):
             save_png(out / "images" / f"{index:05d}_{kind}.png", image)
         if options.baselines:
@@ -202,8 +199,8 @@ def evaluate(model_path: str | Path, data: str | Path, out_dir: str | Path,
         raise EvaluationError(f"{data}: no evaluation pairs ({len(dropped)} dropped{first})")
     best_level = None
     if options.baselines:
-        best_level = max(SWEEP, key=lambda level: np.mean(sweep_f[level]))
-        for row, f in zip(rows, sweep_f[best_level]):
+        best_level, _, per_pair = sweep.best()
+        for row, f in zip(rows, per_pair):
             row["scores"]["threshold_best"] = {"f": f}
     summary = {}
     for method in rows[0]["scores"]:

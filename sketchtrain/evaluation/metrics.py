@@ -36,9 +36,16 @@ def load_luma8(path: str | Path) -> np.ndarray:
     return to_luma8(load_grey(path))
 
 
+DEFAULT_TOL_PX = 1.0  # the tolerance when none is given: the benchmarks' 1 px
+
+
 def tolerance_pixels(shape: tuple[int, int], tol_px: float | None, tol_permille: float | None) -> tuple[float, str]:
-    if (tol_px is None) == (tol_permille is None):
-        raise ValueError("give exactly one tolerance: in pixels or in thousandths of the long edge")
+    """The stroke tolerance in pixels and in words: ``tol_px``, or ``tol_permille`` thousandths of
+    the long edge, or neither: DEFAULT_TOL_PX."""
+    if tol_px is not None and tol_permille is not None:
+        raise ValueError("give one tolerance: in pixels or in thousandths of the long edge, not both")
+    if tol_px is None and tol_permille is None:
+        tol_px = DEFAULT_TOL_PX
     given = tol_px if tol_px is not None else tol_permille
     if not np.isfinite(given) or given < 0:
         raise ValueError(f"tolerance must be a number >= 0, got {given}")

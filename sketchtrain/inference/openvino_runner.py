@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sketchtrain.errors import CheckpointError
-from sketchtrain.inference.tiling import TiledRunner
+from sketchtrain.inference.tiling import BLEND, MARGIN, TILE, TILE_PIXELS, TiledRunner
 
 OPENVINO_INFO_KEY = "sketch_simplify"
 PRECISION_HINTS = {"auto": None, "bf16": "bf16", "fp32": "f32"}
@@ -77,10 +77,10 @@ class OpenVinoRunner(TiledRunner):
 
     path: str | Path
     precision: str = "auto"  # auto (OpenVINO's choice: bf16 where the CPU has it) | bf16 | fp32
-    tile_pixels: int = 1024 * 1024
-    tile: int = 768
-    margin: int = 128
-    blend: int = 16
+    tile_pixels: int = TILE_PIXELS  # the tiling defaults: sketchtrain.inference.tiling
+    tile: int = TILE
+    margin: int = MARGIN
+    blend: int = BLEND
     threads: int = 0
     views: int = 1
     line_width: float | None = None  # None: the one recorded in the IR

@@ -19,7 +19,6 @@ OpenVINO runner); this module loads models and supplies the PyTorch forward pass
 from __future__ import annotations
 
 import copy
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ from sketchtrain.models.checkpoint import CheckpointError, check_finite, model_f
 from sketchtrain.models.registry import fold_for_inference
 from sketchtrain.models.fcn import RELEASED_NORMALISATION
 from sketchtrain.models.released import load_released
-from sketchtrain.inference.tiling import TiledRunner
+from sketchtrain.inference.tiling import BLEND, MARGIN, TILE, TILE_PIXELS, TiledRunner
 
 # The authors' released weights record no training line width. Assumption (README): they expect
 # lines like their own demo input, test.png, which their script runs at scale 1; its median line
@@ -86,11 +85,11 @@ class Simplifier(TiledRunner):
     model: nn.Module
     device: str = "auto"
     precision: str = "auto"  # auto | bf16 | fp32
-    tile_pixels: int = 1024 * 1024  # above this (after scaling), run in tiles
-    tile: int = 768  # tile centre side (a multiple of the network's stride)
-    margin: int = 128  # context on each side of a tile; raised to the network's receptive radius
-    blend: int = 16  # cross-fade width between neighbouring tile centres
-    threads: int = 0
+    tile_pixels: int = TILE_PIXELS  # the tiling defaults: sketchtrain.inference.tiling
+    tile: int = TILE
+    margin: int = MARGIN
+    blend: int = BLEND
+    threads: int = 0  # CPU threads for torch (process-wide, so set only when asked); 0: torch's own choice
     views: int = 1  # test-time augmentation: 1, 2, 4 or 8 rotated/flipped views, outputs averaged
     line_width: float | None = None  # the model's training line width, for scale "auto"
 
@@ -102,8 +101,8 @@ class Simplifier(TiledRunner):
             raise ValueError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
         self.stride = int(getattr(self.model, "stride", 8))
         self._check_tiling(getattr(self.model, "receptive_radius", 0))
-        if self.device == "cpu":
-            torch.set_num_threads(self.threads or os.cpu_count() or 1)
+        if self.device == "cpu" and self.threads:
+            torch.set_num_threads(self.threads)
         # on CPU the weights are cast to bf16 once, not by autocast at every call: 8% faster per
         # pass for the full network at 656x656 here (autocast runs these ops in bf16 all the same).
         # Parameters only: the normalisation constants stay float32 (model.normalise_input). On a

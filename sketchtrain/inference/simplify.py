@@ -27,7 +27,7 @@ from sketchdata.files import OverwriteRefused, atomic_write_bytes, refuse_overwr
 from sketchdata.image.io import BadInput, list_images, load_grey, save_png
 
 from sketchtrain.inference.default_model import resolve_model
-from sketchtrain.inference.tiling import TiledRunner
+from sketchtrain.inference.tiling import MARGIN, TILE, TILE_PIXELS, TiledRunner, check_views
 from sketchtrain.inference.vectorize import save_svg
 
 
@@ -39,9 +39,9 @@ class SimplifyOptions:
     svg: bool = False
     precision: str = "auto"
     device: str = "auto"
-    tile: int = 768
-    margin: int = 128
-    tile_pixels: int = 1024 * 1024
+    tile: int = TILE  # the tiling defaults: sketchtrain.inference.tiling
+    margin: int = MARGIN
+    tile_pixels: int = TILE_PIXELS
     views: int = 1  # test-time augmentation (1, 2, 4, 8 rotated/mirrored views averaged)
     max_pixels: int = 200_000_000
     constants: str | None = None
@@ -55,6 +55,7 @@ class SimplifyOptions:
         if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
             raise ValueError(f"--threshold must be in [0, 1] (or left out for Otsu), got {self.threshold}")
         check_device_name(self.device)
+        check_views(self.views)
 
 
 @dataclass

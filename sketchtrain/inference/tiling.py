@@ -19,6 +19,18 @@ import numpy as np
 from sketchdata.image.geometry import pad_to_multiple, round_up
 
 TTA_VIEWS = (1, 2, 4, 8)
+# tiling defaults of every runner and of simplify's options, here once
+TILE = 768  # tile centre side (a multiple of every network's stride)
+MARGIN = 128  # context on each side of a tile; raised to the network's receptive radius
+BLEND = 16  # cross-fade width between neighbouring tile centres
+TILE_PIXELS = 1024 * 1024  # above this many pixels (after scaling), run in tiles
+
+
+def check_views(views) -> int:
+    """The number of test-time views when it is one of TTA_VIEWS, else a ValueError saying which are."""
+    if views not in TTA_VIEWS:
+        raise ValueError(f"views must be one of {', '.join(map(str, TTA_VIEWS))}, got {views!r}")
+    return views
 
 
 AUTO_SCALE_RANGE = (0.5, 3.0)
@@ -54,8 +66,7 @@ class TiledRunner(ABC):
     def _check_tiling(self, receptive_radius: int) -> None:
         """Validate the settings; raise the margin to the receptive radius, so that a tile's kept
         centre sees all the context it sees in a whole-image pass."""
-        if self.views not in TTA_VIEWS:
-            raise ValueError(f"views must be one of {', '.join(map(str, TTA_VIEWS))}, got {self.views}")
+        check_views(self.views)
         for name in ("tile", "margin"):
             if getattr(self, name) % self.stride or getattr(self, name) < 0:
                 raise ValueError(f"{name} must be a multiple of the network's stride {self.stride}, "

@@ -22,7 +22,8 @@ import numpy as np
 from sketchdata.shards.dataset import iter_samples, shard_paths
 
 from sketchtrain.inference.runner import Simplifier
-from sketchtrain.evaluation.metrics import STROKE_LEVEL, stroke_scores, to_luma8
+from sketchtrain.evaluation.baselines import ThresholdSweep
+from sketchtrain.evaluation.metrics import STROKE_LEVEL, to_luma8
 from sketchtrain.models.registry import fold_for_inference
 
 STROKE = STROKE_LEVEL / 255.0  # 0.749: the benchmarks' stroke decision on a [0, 1] image
@@ -33,16 +34,10 @@ def choose_levels(outputs: list[np.ndarray], targets: list[np.ndarray]) -> dict:
     """(lo, hi) and the figures behind them, from raw outputs and their targets."""
     ink = np.concatenate([o[t < 0.5] for o, t in zip(outputs, targets)])
     lo = float(np.median(ink))
-    best_t, best_f = None, -1.0
-    for t in SWEEP:
-        if t <= lo + 0.02:
-            continue
-        fs = []
-        for o, g in zip(outputs, targets):
-            s = stroke_scores(np.where(o <= t, 0, 255).astype(np.uint8), to_luma8(g), tol_px=1.0)
-            fs.append(0.0 if s["blank"] else s["f"])
-        if np.mean(fs) > best_f:
-            best_t, best_f = float(t), float(np.mean(fs))
+    sweep = ThresholdSweep([t for t in SWEEP if t > lo + 0.02])  # levels above the typical line
+    for o, g in zip(outputs, targets):
+        sweep.add(o, to_luma8(g))
+    best_t, best_f, _ = sweep.best()
     # after levels, raw t sits at (t - lo) / (hi - lo) = STROKE
     hi = lo + (best_t - lo) / STROKE
     return {"lo": round(lo, 4), "hi": round(min(hi, 1.5), 4), "raw_threshold": best_t, "validation_f": round(best_f, 4),

@@ -38,7 +38,7 @@ from sketchdata.shards.dataset import iter_images, shard_paths
 from sketchdata.shards.format import INPUT, TARGET, UNPAIRED_LINE, UNPAIRED_ROUGH
 
 from sketchtrain.training.data import DataError, unpaired_batches
-from sketchtrain.training.losses import LOGIT_LOSSES, pixel_loss
+from sketchtrain.training.losses import forward_for_loss, pixel_loss
 from sketchtrain.training.validation import autocast
 from sketchtrain.training.config import ALPHA, BETA  # the authors' constants, beside the options
 
@@ -135,13 +135,11 @@ class Adversary:
         cfg, device = self.cfg, self.device
         rough, lines = self._next(self.rough_iter), self._next(self.line_iter)
         pretraining = run.step < cfg.d_pretrain
-        logits_out = cfg.loss in LOGIT_LOSSES
         inputs = [x for x in (inp, rough) if x is not None]
         n_pairs = 0 if inp is None else inp.shape[0]
         batch = torch.cat(inputs).contiguous(memory_format=run.memory_format)
         with torch.set_grad_enabled(not pretraining), autocast(device, cfg.precision):
-            raw = run.train_model(batch, logits=logits_out)
-        images = torch.sigmoid(raw.float()) if logits_out else raw.float()
+            raw, images = forward_for_loss(run.train_model, batch, cfg.loss)
         fake_pairs, fake_rough = images[:n_pairs], images[n_pairs:]
 
         # discriminator: one forward over everything it judges

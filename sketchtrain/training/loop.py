@@ -28,7 +28,7 @@ from sketchtrain.devices import resolve_device
 from sketchtrain.training.data import dataset_shards, manifest_fingerprint, train_batches
 from sketchtrain.training.distributed import (DistInfo, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)
-from sketchtrain.training.losses import LOGIT_LOSSES, LossMapConfig, pixel_loss
+from sketchtrain.training.losses import LossMapConfig, forward_for_loss, pixel_loss
 from sketchtrain.training.run_log import MetricsLog
 from sketchtrain.training.warm_start import build_run_model
 from sketchtrain.training.plots import line_chart, smoothed
@@ -72,7 +72,7 @@ def _make_optimizer(cfg: FitConfig, params) -> torch.optim.Optimizer:
 
 def fit(cfg: FitConfig, on_event: Callable[[str, dict], None] | None = None) -> FitResult:
     """Train; see FitConfig for the options. ``on_event(kind, data)`` gets "start", "step",
-    "val" and "stop" events for progress display (rank 0 only)."""
+    "val", "skipped" (unreadable data left out) and "stop" events for progress display (rank 0 only)."""
     cfg.validate()
     device = _device(cfg.device)
     info = init_distributed(device)
@@ -189,7 +189,7 @@ class _Run:
     def supervised_step(self, inp, tgt, weights) -> tuple[torch.Tensor, dict]:
         cfg = self.cfg
         with _autocast(self.device, cfg.precision):
-            out_batch = self.train_model(inp, logits=cfg.loss in LOGIT_LOSSES)
+            out_batch, _ = forward_for_loss(self.train_model, inp, cfg.loss)
         loss = pixel_loss(cfg.loss, out_batch, tgt, weights, cfg.paper_weight)
         self.stop_on_nan(loss)
         self.optimizer.zero_grad(set_to_none=True)

@@ -1,4 +1,4 @@
-"""The paper's histogram-weighted loss map and the weighted MSE loss.
+"""The losses of `fit`: the paper's histogram-weighted loss map, the paper-pixel balance, and the pixel loss.
 
 H(I, u, v) is the share of the pixels within D_h of (u, v) (a (2 D_h + 1)^2 window clipped at
 the border) whose intensity falls in the same of B_h bins over [0, 1] as I(u, v): thin and
@@ -73,12 +73,6 @@ def loss_map(target: torch.Tensor, config: LossMapConfig = LossMapConfig()) -> t
     return torch.where(target >= 1.0, torch.ones_like(weights), weights)
 
 
-def weighted_mse(prediction: torch.Tensor, target: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """mean((M * (Y - Y*))^2): the paper's ||M (.) (Y - Y*)||^2 divided by the pixel count,
-    so the value does not depend on patch or batch size."""
-    return ((weights * (prediction.float() - target)) ** 2).mean()
-
-
 def paper_balance(target: torch.Tensor, paper_weight: float) -> torch.Tensor | float:
     """Per-pixel factor 1 + (w - 1) Y*: paper pixels count w times as much as ink pixels.
 
@@ -92,10 +86,20 @@ def paper_balance(target: torch.Tensor, paper_weight: float) -> torch.Tensor | f
     return 1.0 + (paper_weight - 1.0) * target
 
 
+def forward_for_loss(model, batch: torch.Tensor, kind: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The network on ``batch`` as the loss ``kind`` takes it (the logits for LOGIT_LOSSES, else
+    the sigmoid output), and the image it stands for (float32 in [0, 1]). Run it inside the
+    caller's autocast and grad settings."""
+    raw = model(batch, logits=kind in LOGIT_LOSSES)
+    return raw, torch.sigmoid(raw.float()) if kind in LOGIT_LOSSES else raw.float()
+
+
 def pixel_loss(kind: str, output: torch.Tensor, target: torch.Tensor, weights: torch.Tensor,
                paper_weight: float = 1.0) -> torch.Tensor:
-    """The training loss, averaged over pixels. ``output`` is the logits for LOGIT_LOSSES, else
-    the sigmoid output; computed in float32 whatever the autocast precision."""
+    """The training loss, averaged over pixels: mean(balance * M * (Y - Y*)^2), the paper's
+    ||M (.) (Y - Y*)||^2 divided by the pixel count (so it does not depend on patch or batch
+    size), or BCE on the logits weighted the same way. ``output`` as ``forward_for_loss`` gives
+    it; computed in float32 whatever the autocast precision."""
     balance = paper_balance(target, paper_weight)
     if kind in LOGIT_LOSSES:
         per_pixel = F.binary_cross_entropy_with_logits(output.float(), target, reduction="none") * weights

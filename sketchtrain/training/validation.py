@@ -10,7 +10,7 @@ import torch
 
 from sketchtrain.training.data import validation_batches
 from sketchtrain.training.distributed import DistInfo, all_reduce_sum
-from sketchtrain.training.losses import LOGIT_LOSSES, LossMapConfig, pixel_loss
+from sketchtrain.training.losses import LossMapConfig, forward_for_loss, pixel_loss
 from sketchtrain.training.plots import progression_sheet
 
 
@@ -28,8 +28,7 @@ def evaluate_loss(model, shards, cfg, loss_cfg: LossMapConfig, device, info: Dis
                                                    stride=_unwrapped(model).stride):
         inp, tgt, weights = inp.to(device), tgt.to(device), weights.to(device)
         with autocast(device, cfg.precision):
-            out = model(inp, logits=cfg.loss in LOGIT_LOSSES)
-        pred = torch.sigmoid(out.float()) if cfg.loss in LOGIT_LOSSES else out.float()
+            out, pred = forward_for_loss(model, inp, cfg.loss)
         n = inp.shape[0]
         totals[0] += float(pixel_loss(cfg.loss, out, tgt, weights, cfg.paper_weight)) * n
         totals[1] += float(((pred - tgt) ** 2).mean()) * n
