@@ -36,6 +36,19 @@ def _thin(line: np.ndarray) -> np.ndarray:
     return resample(line, 2.0)
 
 
+def _overshoot(drawn: np.ndarray, seg_len: np.ndarray, over: np.ndarray) -> list[np.ndarray]:
+    """The passes' points cut into passes, each pass's end points pushed outward along its
+    tangent by ``over`` (passes x 2: start, end) pixels."""
+    ends = np.cumsum(seg_len)
+    starts = ends - seg_len
+    for at, nxt, col in ((starts, starts + 1, 0), (ends - 1, ends - 2, 1)):
+        tangent = drawn[at] - drawn[nxt]
+        tangent /= np.linalg.norm(tangent, axis=1, keepdims=True) + 1e-9
+        drawn[at] += tangent * over[:, col : col + 1]
+    bounds = [0] + ends.tolist()
+    return [drawn[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
 def redraw_strokes(
     polylines: list[np.ndarray],
     widths: list[float],
@@ -88,17 +101,9 @@ def redraw_strokes(
     shift = (pass_shift - mean_shift[owner])[pass_of_point]
     wobble = smooth_noise_1d(len(idx), rng.uniform(6, 20), rng) * (0.3 + 1.6 * s) * near[owner][pass_of_point]
     drawn = points[idx] + shift + normals[idx] * wobble[:, None]
-    # overshoot: push each pass's end points outward along its tangent
-    # (+2 px bridges the gap that cutting junctions out of the skeleton leaves)
-    ends = np.cumsum(seg_len)
-    starts = ends - seg_len
+    # overshoot (+2 px bridges the gap that cutting junctions out of the skeleton leaves)
     over = 2.0 + rng.exponential(1.0 + 5.0 * s, (len(owner), 2)) * near[owner][:, None]
-    for at, nxt, col in ((starts, starts + 1, 0), (ends - 1, ends - 2, 1)):
-        tangent = drawn[at] - drawn[nxt]
-        tangent /= np.linalg.norm(tangent, axis=1, keepdims=True) + 1e-9
-        drawn[at] += tangent * over[:, col : col + 1]
-    bounds = [0] + ends.tolist()
-    out_lines = [drawn[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    out_lines = _overshoot(drawn, seg_len, over)
     out_widths = np.maximum(0.7, widths_arr[owner] * rng.uniform(0.45, 0.9, len(owner)))
     out_inks = rng.uniform(0.25, 0.7, len(owner))
     return out_lines, out_widths.tolist(), out_inks.tolist()

@@ -186,6 +186,37 @@ class _Run:
             group["lr"] = _learning_rate(self.cfg, self.base_lr, self.step)
         self.optimizer.step()
 
+    def epoch(self, epoch: int, skip: int):
+        """The batches of one data epoch, its first ``skip`` left out (a resumed run)."""
+        cfg = self.cfg
+        if self.train_shards:
+            batches = train_batches(self.train_shards, cfg.batch, cfg.crop, self.loss_cfg, cfg.seed, epoch,
+                                    self.info.rank, cfg.epoch_batches, cfg.workers, skip, stride=self.model.stride)
+        else:  # adversarial training on unpaired data alone
+            batches = itertools.repeat((None, None, None), cfg.epoch_batches - skip)
+        if self.adversary:
+            self.adversary.start_epoch(epoch, skip)
+        return batches
+
+    def after_step(self, last_val: float | None) -> float | None:
+        """Validation (and best.pt), pictures and last.pt when they are due; the last validation loss."""
+        cfg, is_main = self.cfg, self.info.is_main
+        finished = self.step >= cfg.steps
+        if self.step % cfg.val_every == 0 or finished:
+            val = self.validate()
+            last_val = val.get("loss", last_val)
+            if val and (self.best is None or val["loss"] < self.best):
+                self.best = val["loss"]
+                if is_main:
+                    self.save("best.pt", val)
+        if cfg.image_every and self.step % cfg.image_every == 0 and is_main and self.examples:
+            self.picture()
+        if self.step % cfg.ckpt_every == 0 or finished:
+            average_buffers(self.model, self.info)
+            if is_main:
+                self.save("last.pt", {"loss": last_val} if last_val is not None else None)
+        return last_val
+
     def supervised_step(self, inp, tgt, weights) -> tuple[torch.Tensor, dict]:
         cfg = self.cfg
         with _autocast(self.device, cfg.precision):
@@ -259,14 +290,7 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
     # data epoch already used, which must not count as training time
     seen, t_start = 0, None
     while run.step < cfg.steps:
-        if run.train_shards:
-            batches = train_batches(run.train_shards, cfg.batch, cfg.crop, run.loss_cfg, cfg.seed, epoch, info.rank,
-                                    cfg.epoch_batches, cfg.workers, skip, stride=run.model.stride)
-        else:  # adversarial training on unpaired data alone
-            batches = itertools.repeat((None, None, None), cfg.epoch_batches - skip)
-        if run.adversary:
-            run.adversary.start_epoch(epoch, skip)
-        for inp, tgt, weights in batches:
+        for inp, tgt, weights in run.epoch(epoch, skip):
             t_start = t_start or time.perf_counter()
             if inp is not None:
                 inp = inp.to(run.device).contiguous(memory_format=run.memory_format)
@@ -281,21 +305,8 @@ def _fit(cfg: FitConfig, device: torch.device, info: DistInfo, emit) -> FitResul
             if info.is_main:
                 run.log.add({**row, "step": run.step, "samples_per_s": round(rate, 2)})
             emit("step", {"step": run.step, "loss": row.get("loss", row.get("d_loss")), "samples_per_s": rate})
-            finished = run.step >= cfg.steps
-            if run.step % cfg.val_every == 0 or finished:
-                val = run.validate()
-                last_val = val.get("loss", last_val)
-                if val and (run.best is None or val["loss"] < run.best):
-                    run.best = val["loss"]
-                    if info.is_main:
-                        run.save("best.pt", val)
-            if cfg.image_every and run.step % cfg.image_every == 0 and info.is_main and run.examples:
-                run.picture()
-            if run.step % cfg.ckpt_every == 0 or finished:
-                average_buffers(run.model, info)
-                if info.is_main:
-                    run.save("last.pt", {"loss": last_val} if last_val is not None else None)
-            if finished:
+            last_val = run.after_step(last_val)
+            if run.step >= cfg.steps:
                 break
         epoch, skip = epoch + 1, 0
     run.log.close()
