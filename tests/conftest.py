@@ -104,3 +104,50 @@ def torchrun_fit(dataset, out, *args: str):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}", "-m",
            "sketchtrain", "fit", str(dataset), "-o", str(out), "--workers", "0", "-q", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+
+@pytest.fixture
+def shards(tiny_project) -> Path:
+    """The tiny project's dataset, built."""
+    from sketchdata.recipe import load_recipe
+    from sketchdata.shards.build import build_dataset
+
+    return Path(build_dataset(load_recipe(tiny_project / "recipe.yaml")).out_dir)
+
+
+def registered_models() -> list[tuple[str, str]]:
+    """Every (architecture, variant) of the registry."""
+    from sketchtrain.models.registry import ARCHITECTURES
+
+    return [(arch, variant) for arch, spec in ARCHITECTURES.items() for variant in spec.variants]
+
+
+def _size_and_geometry(arch: str, variant: str) -> tuple[int, tuple]:
+    import torch
+
+    from sketchtrain.models.registry import build_model, model_config
+
+    with torch.device("meta"):
+        model = build_model(model_config(variant, arch))
+    return sum(p.numel() for p in model.parameters()), (arch, model.stride, model.receptive_radius)
+
+
+def geometry_models() -> list[tuple[str, str]]:
+    """The smallest variant of each distinct geometry (architecture, stride, receptive radius) in
+    the registry, for the tests that run many passes: a new architecture or layout joins them."""
+    smallest: dict[tuple, tuple[int, tuple[str, str]]] = {}
+    for arch, variant in registered_models():
+        size, geometry = _size_and_geometry(arch, variant)
+        if geometry not in smallest or size < smallest[geometry][0]:
+            smallest[geometry] = (size, (arch, variant))
+    return sorted({model for _, model in smallest.values()})
+
+
+def smallest_models() -> list[tuple[str, str]]:
+    """The smallest variant of each architecture."""
+    best: dict[str, tuple[int, str]] = {}
+    for arch, variant in registered_models():
+        size, _ = _size_and_geometry(arch, variant)
+        if arch not in best or size < best[arch][0]:
+            best[arch] = (size, variant)
+    return [(arch, variant) for arch, (_, variant) in best.items()]

@@ -15,12 +15,12 @@ from sketchtrain.models.checkpoint import CheckpointError, load_checkpoint, mode
 from sketchtrain.inference.runner import Simplifier, load_model
 from sketchdata.image.geometry import pad_to_multiple
 from sketchtrain.training.loop import FitConfig, fit
+from conftest import geometry_models, registered_models, smallest_models
 
-EVERY_MODEL = [(arch, variant) for arch, spec in ARCHITECTURES.items() for variant in spec.variants]
-# the cheapest size of each architecture, for the tests that run many passes
-SMALLEST = [("fcn", "sixteenth"), ("unet", "tiny")]
-# plus the sizes whose layout changes the geometry (lite: pixel-unshuffled stem)
-GEOMETRIES = SMALLEST + [("unet", "lite")]
+# from the registry, so a new architecture or size is swept with no change here
+EVERY_MODEL = registered_models()
+SMALLEST = smallest_models()  # the cheapest size of each architecture, for the tests that run many passes
+GEOMETRIES = geometry_models()  # the cheapest of each geometry (stride, receptive radius): e.g. unet lite's stem
 
 
 def _with_batchnorm_statistics(model: torch.nn.Module) -> torch.nn.Module:
@@ -170,11 +170,6 @@ UNET_FAST = dict(arch="unet", variant="tiny", batch=4, crop=48, val_every=5, ckp
                  epoch_batches=6, threads=2, norm_samples=8)
 
 
-@pytest.fixture
-def shards(tiny_project) -> Path:
-    return Path(build_dataset(load_recipe(tiny_project / "recipe.yaml")).out_dir)
-
-
 def test_unet_trains_resumes_exactly_and_its_checkpoints_run_everywhere(shards, tmp_path):
     straight = fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=20, optimizer="adam", lr=3e-3,
                              **{**UNET_FAST, "val_every": 10}))
@@ -200,14 +195,17 @@ def test_unet_trains_resumes_exactly_and_its_checkpoints_run_everywhere(shards, 
         fit(FitConfig(dataset=str(shards), out=str(tmp_path / "e"), steps=2, **{**UNET_FAST, "crop": 40}))
 
 
-@pytest.mark.parametrize("variant", ["tiny", "lite"])  # lite: pixel (un)shuffle in the exported graph
-def test_unet_exports_to_onnx_torchscript_and_openvino_with_the_equivalence_check(variant, shards, tmp_path):
+@pytest.mark.slow
+@pytest.mark.parametrize("arch,variant", GEOMETRIES)  # unet lite: pixel (un)shuffle in the exported graph
+def test_every_geometry_exports_to_onnx_torchscript_and_openvino_with_the_equivalence_check(arch, variant, shards,
+                                                                                           tmp_path):
     from sketchtrain.inference.export import export_model
 
-    fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=2, **{**UNET_FAST, "variant": variant}))
+    fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=2,
+                  **{**UNET_FAST, "arch": arch, "variant": variant}))
     for suffix in (".onnx", ".pt", ".xml"):
         report = export_model(tmp_path / "a" / "last.pt", tmp_path / f"m{suffix}")
-        assert report["max_abs_diff"] <= 1e-3 and report["model"]["arch"] == "unet"
+        assert report["max_abs_diff"] <= 1e-3 and report["model"]["arch"] == arch
 
 
 def test_unet_trains_in_two_cpu_processes_with_torchrun(shards, tmp_path):

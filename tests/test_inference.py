@@ -5,6 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
+from sketchtrain.models.registry import ARCHITECTURES
 from typer.testing import CliRunner
 
 from sketchdata.image.io import load_grey, save_png
@@ -137,18 +139,19 @@ def test_fast_path_agrees_with_plain_fp32(checkpoint):
     assert np.abs(fast - reference).max() < 0.05
 
 
-@pytest.mark.parametrize("arch_checkpoint", ["fcn", "unet"])
+@pytest.mark.parametrize("arch_checkpoint", sorted(ARCHITECTURES))
 def test_safetensors_export_loads_in_every_command_and_matches(checkpoint, tmp_path, arch_checkpoint):
     from safetensors import safe_open
 
     from sketchtrain.models.registry import build_model, model_config
     from sketchtrain.inference.export import export_model
-    from conftest import save_model_checkpoint
+    from conftest import save_model_checkpoint, smallest_models
 
     source = checkpoint
-    if arch_checkpoint == "unet":
+    if arch_checkpoint != "fcn":  # the fixture is an fcn; every other architecture at its smallest size
         torch.manual_seed(0)
-        source = save_model_checkpoint(tmp_path / "unet.pt", build_model(model_config("tiny", "unet")).eval())
+        variant = dict(smallest_models())[arch_checkpoint]
+        source = save_model_checkpoint(tmp_path / "m.pt", build_model(model_config(variant, arch_checkpoint)).eval())
     out = tmp_path / "model.safetensors"
     report = export_model(source, out, format="safetensors")
     assert report["max_abs_diff"] <= 1e-6 and report["model"]["arch"] == arch_checkpoint

@@ -18,11 +18,6 @@ FAST = dict(variant="sixteenth", batch=4, crop=48, val_every=5, ckpt_every=5, va
             epoch_batches=6, threads=2, norm_samples=8)
 
 
-@pytest.fixture
-def shards(tiny_project) -> Path:
-    return Path(build_dataset(load_recipe(tiny_project / "recipe.yaml")).out_dir)
-
-
 def test_training_lowers_validation_loss_and_writes_its_artifacts(shards, tmp_path):
     cfg = FitConfig(dataset=str(shards), out=str(tmp_path / "run"), steps=30, optimizer="adam", lr=3e-3,
                     **{**FAST, "val_every": 15})
