@@ -4,7 +4,7 @@
 # project's own procedural drawings only), train in two stages (20000 steps at lr 2e-3, then
 # 12000 more from the first stage's best checkpoint at lr 1e-3, both cosine), and store the
 # best checkpoint of the last stage (picked on the validation split) as a slim float16
-# checkpoint with output levels set on the validation split (sketchtrain/calibrate.py).
+# checkpoint with output levels set on the validation split (sketchtrain/release/calibrate.py).
 # About 100 minutes on a 2-core CPU (README, model card).
 # Environment: STEPS (20000), STAGE2_STEPS (12000; 0 = one stage), ARCH (unet), VARIANT (small),
 # RECIPE (recipes/default_model.yaml), WORKERS (2), RUN (runs/default_model; the second stage

@@ -167,7 +167,7 @@ def score(
     import json
 
     from sketchdata.image.io import BadInput
-    from sketchtrain.evaluation.evaluate import json_safe
+    from sketchtrain.evaluation.report import json_safe
     from sketchtrain.evaluation.metrics import score_files
 
     try:
@@ -198,7 +198,8 @@ def evaluate(
     from sketchdata.shards.dataset import DatasetError
     from sketchdata.image.io import BadInput
     from sketchtrain.errors import CheckpointError
-    from sketchtrain.evaluation.evaluate import EvalOptions, EvaluationError, evaluate as evaluate_fn, summary_table_rows
+    from sketchtrain.evaluation.evaluate import EvalOptions, EvaluationError, evaluate as evaluate_fn
+    from sketchtrain.evaluation.report import summary_table_rows
 
     from sketchtrain.inference.simplify import parse_scale
 
