@@ -50,6 +50,7 @@ def test_each_term_of_the_objective_equals_the_hand_computed_value():
     assert float(bce_with_label(torch.tensor([[0.0]]), 1.0)) == pytest.approx(math.log(2))
 
 
+@pytest.mark.slow
 def test_the_discriminator_takes_any_crop_and_returns_one_logit_per_image():
     judge = Discriminator()
     for side in (64, 128, 384):
@@ -67,6 +68,7 @@ def data(tmp_path_factory) -> dict:
     return {"both": both, "only": only, "init": str(root / "supervised" / "last.pt")}
 
 
+@pytest.mark.slow
 def test_the_discriminator_sees_each_kind_of_data_with_its_label(data, tmp_path, monkeypatch):
     """A stand-in discriminator that scores each image by its mean: the objective must get
     G(pairs) and G(rough) as fakes, the clean targets and the unpaired lines as reals."""
@@ -105,6 +107,7 @@ def _weights(state: dict) -> torch.Tensor:
     return torch.cat([v.float().flatten() for k, v in state.items() if v.is_floating_point()])
 
 
+@pytest.mark.slow
 def test_a_short_run_moves_both_networks_and_writes_loadable_checkpoints(data, tmp_path):
     out = tmp_path / "run"
     common = dict(dataset=str(data["both"]), out=str(out), adversarial=True, init=data["init"], d_pretrain=2, **FAST)
@@ -130,6 +133,7 @@ def test_a_short_run_moves_both_networks_and_writes_loadable_checkpoints(data, t
     assert sorted((out / "progress").glob("step-*.png"))
 
 
+@pytest.mark.slow
 def test_adversarial_resume_is_exact(data, tmp_path):
     common = dict(dataset=str(data["both"]), adversarial=True, init=data["init"], d_pretrain=2, **FAST)
     straight = fit(FitConfig(out=str(tmp_path / "a"), steps=8, **common))
@@ -143,6 +147,7 @@ def test_adversarial_resume_is_exact(data, tmp_path):
         fit(FitConfig(out=str(tmp_path / "b"), steps=10, resume=True, **{**common, "beta": 1e-3}))
 
 
+@pytest.mark.slow
 def test_unpaired_data_alone_still_moves_the_generator(data, tmp_path):
     out = tmp_path / "run"
     result = fit(FitConfig(dataset=str(data["only"]), out=str(out), steps=4, adversarial=True, init=data["init"],
@@ -152,6 +157,7 @@ def test_unpaired_data_alone_still_moves_the_generator(data, tmp_path):
     assert not torch.equal(_weights(load_checkpoint(out / "last.pt")["state_dict"]),
                            _weights(load_checkpoint(data["init"])["state_dict"]))
 
+@pytest.mark.slow
 
 def test_clear_errors_for_missing_pieces(data, tmp_path):
     with pytest.raises(ValueError, match="pass --init"):
@@ -169,6 +175,7 @@ def test_clear_errors_for_missing_pieces(data, tmp_path):
                       init=data["init"], **FAST))
 
 
+@pytest.mark.slow
 def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(data, tmp_path, monkeypatch):
     from sketchtrain.training.loop import TrainingStopped
 
@@ -185,6 +192,7 @@ def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(data, tmp_p
     assert load_checkpoint(tmp_path / "nan" / "last.pt")["step"] == 0
 
 
+@pytest.mark.slow
 def test_two_cpu_processes_with_torchrun_train_adversarially_and_agree(data, tmp_path):
     from conftest import torchrun_fit
 

@@ -47,6 +47,7 @@ def _cli_png(model_file: Path, image: Path, out: Path, **options) -> bytes:
     return Path(report.written[0]["output"]).read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fields,options", [
     ({"scale": "auto"}, {"scale": "auto"}),
     ({"scale": "1.3", "binarize": "1"}, {"scale": 1.3, "binarize": True}),
@@ -61,6 +62,7 @@ def test_downloads_equal_the_cli_output_byte_for_byte(app, model_file, drawings,
         assert name == image.stem + ".png"
         assert png == _cli_png(model_file, image, tmp_path / f"cli-{image.stem}", **options)
 
+@pytest.mark.slow
 
 def test_svg_equals_the_cli_svg(app, model_file, drawings, tmp_path):
     job = app.submit(drawings[0].name, drawings[0].read_bytes(), {"scale": "1"})

@@ -84,6 +84,7 @@ def _start_browser(downloads: Path):
     return webdriver.Chrome(service=Service(driver_path), options=options)
 
 
+@pytest.mark.slow
 def test_upload_move_scale_and_download_equals_the_cli(app_server, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -142,6 +143,7 @@ document.getElementById("f").submit();
 </script>"""
 
 
+@pytest.mark.slow
 def test_another_website_cannot_drive_the_app(app_server, tmp_path):
     """A page served from another port posts a multipart form and a no-cors fetch to /api/jobs
     and loads /api/zip and an output as images: no job is queued and no output is shown, while

@@ -36,6 +36,7 @@ def _with_batchnorm_statistics(model: torch.nn.Module) -> torch.nn.Module:
     return model.eval()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch,variant", EVERY_MODEL)
 def test_every_model_keeps_the_shape_stays_in_range_and_passes_gradients(arch, variant):
     torch.manual_seed(0)
@@ -74,6 +75,7 @@ def _convolution_flops_run(model: torch.nn.Module, x: torch.Tensor) -> tuple[flo
     return flops[0], largest[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch,variant", EVERY_MODEL)
 def test_flop_count_is_what_the_convolutions_run(arch, variant):
     """The GFLOP/MP of the comparison table are counted from layer shapes; they must equal what
@@ -86,6 +88,7 @@ def test_flop_count_is_what_the_convolutions_run(arch, variant):
         assert largest == side // 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch,variant", GEOMETRIES)
 def test_receptive_radius_bounds_what_an_output_pixel_sees(arch, variant):
     """The input pixels an output pixel depends on (non-zero gradient, float64) lie within the
@@ -104,6 +107,7 @@ def test_receptive_radius_bounds_what_an_output_pixel_sees(arch, variant):
     assert radius / 2 < max(reaches) <= radius, (reaches, radius)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch,variant", EVERY_MODEL)
 def test_folded_inference_layout_matches_the_trained_model(arch, variant):
     torch.manual_seed(0)
@@ -113,6 +117,7 @@ def test_folded_inference_layout_matches_the_trained_model(arch, variant):
         assert torch.allclose(fold_for_inference(model)(x), model(x), atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch,variant", GEOMETRIES)
 def test_tiled_equals_whole_image_within_one_level_for_every_architecture(arch, variant):
     torch.manual_seed(0)
@@ -134,6 +139,7 @@ def test_pad_to_stride_pads_right_and_bottom_by_edge_values():
     assert pad_to_multiple(np.zeros((16, 32)), 16).shape == (16, 32)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch,variant", SMALLEST)
 def test_checkpoints_rebuild_their_architecture_from_the_file_alone(arch, variant, tmp_path):
     torch.manual_seed(0)
@@ -170,6 +176,7 @@ UNET_FAST = dict(arch="unet", variant="tiny", batch=4, crop=48, val_every=5, ckp
                  epoch_batches=6, threads=2, norm_samples=8)
 
 
+@pytest.mark.slow
 def test_unet_trains_resumes_exactly_and_its_checkpoints_run_everywhere(shards, tmp_path):
     straight = fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=20, optimizer="adam", lr=3e-3,
                              **{**UNET_FAST, "val_every": 10}))
@@ -208,6 +215,7 @@ def test_every_geometry_exports_to_onnx_torchscript_and_openvino_with_the_equiva
         assert report["max_abs_diff"] <= 1e-3 and report["model"]["arch"] == arch
 
 
+@pytest.mark.slow
 def test_unet_trains_in_two_cpu_processes_with_torchrun(shards, tmp_path):
     import json
 
@@ -220,6 +228,7 @@ def test_unet_trains_in_two_cpu_processes_with_torchrun(shards, tmp_path):
     assert json.loads((out / "ddp_check.json").read_text())["identical"] is True
 
 
+@pytest.mark.slow
 def test_released_weights_refuse_a_non_fcn_architecture_for_init(shards, tmp_path):
     from sketchtrain.models.fcn import released_sequential
 

@@ -22,6 +22,7 @@ def tar_digests(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.tar"))}
 
 
+@pytest.mark.slow
 def test_build_writes_readable_webdataset_shards(tiny_project):
     recipe = load_recipe(tiny_project / "recipe.yaml")
     report = build_dataset(recipe)
@@ -48,6 +49,7 @@ def test_build_writes_readable_webdataset_shards(tiny_project):
     assert meta["effects"][0]["name"] == "rough"
 
 
+@pytest.mark.slow
 def test_split_is_by_drawing_never_by_patch(tiny_project):
     report = build_dataset(load_recipe(tiny_project / "recipe.yaml"))
     out = Path(report.out_dir)
@@ -56,6 +58,7 @@ def test_split_is_by_drawing_never_by_patch(tiny_project):
     assert not ids["train"] & ids["validation"]
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_whatever_the_workers(tiny_project, tmp_path):
     recipe = load_recipe(tiny_project / "recipe.yaml")
     build_dataset(recipe, tmp_path / "w1", workers=1)
@@ -64,6 +67,7 @@ def test_same_seed_same_bytes_whatever_the_workers(tiny_project, tmp_path):
     assert len(one) >= 3 and one == two
 
 
+@pytest.mark.slow
 def test_parts_on_several_machines_make_the_same_dataset(tiny_project, tmp_path):
     recipe = load_recipe(tiny_project / "recipe.yaml")
     build_dataset(recipe, tmp_path / "full")
@@ -75,6 +79,7 @@ def test_parts_on_several_machines_make_the_same_dataset(tiny_project, tmp_path)
     assert read_manifest(tmp_path / "parts")["counts"] == read_manifest(tmp_path / "full")["counts"]
 
 
+@pytest.mark.slow
 def test_rerun_skips_finished_shards_and_refuses_a_different_recipe(tiny_project):
     recipe = load_recipe(tiny_project / "recipe.yaml")
     first = build_dataset(recipe)
@@ -85,6 +90,7 @@ def test_rerun_skips_finished_shards_and_refuses_a_different_recipe(tiny_project
         build_dataset(load_recipe(tiny_project / "recipe.yaml"))
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_equals_uninterrupted_build(tmp_path):
     make_drawings(tmp_path / "art", count=10, size=(200, 240))
     write_recipe(tmp_path, output={"dir": "killed", "shard_samples": 3})
@@ -107,6 +113,7 @@ def test_kill_9_then_resume_equals_uninterrupted_build(tmp_path):
     assert not list((tmp_path / "killed").glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_bad_inputs_are_skipped_counted_and_explained(tiny_project):
     art = tiny_project / "art"
     (art / "notes.png").write_text("this is text")
@@ -126,6 +133,7 @@ def test_bad_inputs_are_skipped_counted_and_explained(tiny_project):
     assert manifest["counts"]["train"]["missing"] + manifest["counts"]["validation"]["missing"] >= 3
 
 
+@pytest.mark.slow
 def test_whole_images_are_padded_to_a_multiple_of_8(tiny_project):
     write_recipe(tiny_project, patches={"mode": "whole"}, geometry={"scales": [1.0, 1.5]})
     report = build_dataset(load_recipe(tiny_project / "recipe.yaml"))

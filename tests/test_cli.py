@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from typer.testing import CliRunner
 
 from conftest import write_recipe
@@ -8,6 +10,7 @@ from sketchdata.cli import app
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_build_inspect_preview_augment(tiny_project, tmp_path):
     result = runner.invoke(app, ["build", "--recipe", str(tiny_project / "recipe.yaml"), "--workers", "2", "-q"])
     assert result.exit_code == 0, result.output

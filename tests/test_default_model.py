@@ -50,6 +50,7 @@ def wide_line_model(tmp_path_factory) -> Path:
     return save_model_checkpoint(tmp_path_factory.mktemp("m") / "m.pt", model)
 
 
+@pytest.mark.slow
 def test_simplify_reports_the_scale_auto_chose(wide_line_model, tmp_path):
     from sketchdata.image.io import save_png
 
@@ -77,6 +78,7 @@ def test_the_older_positional_model_still_works_with_a_note(wide_line_model, tmp
 DEFAULT_WEIGHTS = ROOT / "sketchtrain" / "weights" / "default.pt"
 
 
+@pytest.mark.slow
 def test_the_shipped_default_model_runs_without_model_argument(tmp_path):
     assert DEFAULT_WEIGHTS.is_file(), "the default model must be committed (scripts/train_default_model.sh)"
     assert DEFAULT_WEIGHTS.stat().st_size < 20e6
@@ -86,6 +88,7 @@ def test_the_shipped_default_model_runs_without_model_argument(tmp_path):
     assert (tmp_path / "out" / "d00.png").is_file() and (tmp_path / "out" / "d01.png").is_file()
 
 
+@pytest.mark.slow
 def test_default_model_loads_and_runs_from_an_installed_wheel(tmp_path):
     """Build the wheel, install it (without dependencies: those come from this venv) into a
     folder of its own, and run it from outside the source tree: the package and its weights must

@@ -67,6 +67,7 @@ def f_measure(pred_ink: np.ndarray, gt_ink: np.ndarray, radius: int = 1) -> floa
     return 0.0 if p + r == 0 else 2 * p * r / (p + r)
 
 
+@pytest.mark.slow
 def test_default_mix_is_hard_to_threshold_but_keeps_the_drawing(quickstart_dataset):
     """Issue 3's check on the bundled samples at default settings (the quickstart recipe):
     the best single global threshold of the rough input scores F <= 0.80 at 1 px against the

@@ -1,5 +1,6 @@
 """evaluate: dataset and folder inputs, baselines in the table, report files."""
 
+import pytest
 import json
 
 import numpy as np
@@ -13,6 +14,7 @@ from sketchdata.recipe import load_recipe
 from sketchtrain.cli import app
 
 
+@pytest.mark.slow
 def test_evaluate_a_dataset_writes_table_json_csv_and_html(tiny_project, tmp_path):
     dataset = build_dataset(load_recipe(tiny_project / "recipe.yaml")).out_dir
     ckpt = save_model_checkpoint(tmp_path / "m.pt", calibrated_model())
@@ -45,6 +47,7 @@ def test_evaluate_a_rough_clean_folder(tmp_path):
     assert "10/1000 of the long edge" in summary["tolerance"]
 
 
+@pytest.mark.slow
 def test_sheet_on_sketches_without_ground_truth(tmp_path):
     for i in range(2):
         save_png(tmp_path / "sketches" / f"s{i}.png", procedural_line_art((60, 70), np.random.default_rng(i)))

@@ -139,6 +139,7 @@ def test_safe_npz_reads_object_arrays_plain_arrays_and_refuses_junk(tmp_path):
 
 
 # ---------------------------------------------------------------------------- 2. simplify keeps files
+@pytest.mark.slow
 def test_simplify_refuses_to_write_over_inputs(model_file, tmp_path):
     scans = tmp_path / "scans"
     make_drawings(scans, 2, (48, 64))
@@ -182,6 +183,7 @@ def test_simplify_over_the_bad_image_corpus(model_file, tmp_path):
     assert snapshot(tmp_path, out) == before
 
 
+@pytest.mark.slow
 def test_build_augment_and_sheet_skip_and_name_every_bad_image(model_file, tmp_path):
     expected = bad_image_corpus(tmp_path / "art")
     bad = [name for name, outcome in expected.items() if outcome != "ok"]
@@ -213,6 +215,7 @@ MARKUP_NAME = "[draft] [/b] [red]x"  # as a path: folders "[draft] [" and "b] [r
 MARKUP_FILE = "[draft] [red]x [bold]"
 
 
+@pytest.mark.slow
 def test_names_with_markup_are_printed_literally_by_every_command(model_file, tmp_path):
     root = tmp_path / MARKUP_NAME
     make_drawings(root / "art", 4, (96, 96))
@@ -261,6 +264,7 @@ def damaged_dataset(tmp_path) -> Path:
     return ds
 
 
+@pytest.mark.slow
 def test_corrupt_shards_are_skipped_and_named_by_inspect_fit_and_evaluate(damaged_dataset, model_file, tmp_path):
     broken = sorted(damaged_dataset.glob("train-*.tar"))[0].name
     result = runner.invoke(data_app, ["inspect", str(damaged_dataset)])

@@ -31,6 +31,7 @@ def runner_fp32(checkpoint) -> Simplifier:
     return Simplifier(model, precision="fp32", tile=64, margin=64, blend=16, tile_pixels=10**9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", [(37, 53), (64, 64), (71, 8), (9, 130)])
 def test_any_size_comes_back_the_same_size(runner_fp32, shape):
     image = procedural_line_art(shape, np.random.default_rng(1)) if min(shape) >= 16 else np.ones(shape, np.float32)
@@ -38,6 +39,7 @@ def test_any_size_comes_back_the_same_size(runner_fp32, shape):
     assert out.shape == shape and out.dtype == np.float32 and 0 <= out.min() <= out.max() <= 1
 
 
+@pytest.mark.slow
 def test_tiled_equals_whole_image_within_one_level(runner_fp32):
     image = procedural_line_art((203, 298), np.random.default_rng(2))
     whole = runner_fp32.run_padded(image)
@@ -52,6 +54,7 @@ def test_scale_control_runs_smaller_and_returns_full_size(runner_fp32):
     assert half.shape == full.shape and not np.allclose(half, full, atol=1e-3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("views", [2, 8])
 def test_test_time_views_average_the_mapped_back_outputs(checkpoint, views):
     """Each view is a rotation/mirror of the input; its output is mapped back before averaging,
@@ -106,6 +109,7 @@ def test_released_layout_runs_and_needs_its_constants(tmp_path):
     assert float(model.norm_mean) == pytest.approx(0.95)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".onnx", ".pt", ".xml"])
 def test_export_matches_pytorch(checkpoint, tmp_path, suffix):
     result = runner.invoke(app, ["export", str(checkpoint), "-o", str(tmp_path / f"m{suffix}")])
@@ -139,6 +143,7 @@ def test_fast_path_agrees_with_plain_fp32(checkpoint):
     assert np.abs(fast - reference).max() < 0.05
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch_checkpoint", sorted(ARCHITECTURES))
 def test_safetensors_export_loads_in_every_command_and_matches(checkpoint, tmp_path, arch_checkpoint):
     from safetensors import safe_open

@@ -23,6 +23,7 @@ def test_blank_or_tiny_drawings_have_no_width():
     assert median_stroke_width(dot) is None
 
 
+@pytest.mark.slow
 def test_large_scans_are_measured_on_crops_at_full_resolution():
     lines = [np.array([[0, 40 * k + 10], [3000, 40 * k + 30]], float) for k in range(60)]
     big = render_polylines(lines, (2400, 3000), widths=2.0, supersample=2)

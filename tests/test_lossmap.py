@@ -53,6 +53,7 @@ def test_bad_config_fails_at_construction():
         LossMapConfig(kind="l1")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["mse", "bce"])
 def test_paper_weight_moves_the_optimum_to_the_stroke_decision(kind):
     """Half the pixels ink (0), half paper (1), one output value for all of them: the best

@@ -9,6 +9,7 @@ from sketchtrain.models.fcn import (RELEASED_LAYERS, VARIANTS, SimplifyNet, fold
 from sketchtrain.models.released import ReleasedWeightsError, is_released_layout, load_released, released_to_sequential
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_every_variant_shape_range_and_gradients(variant):
     torch.manual_seed(0)
@@ -26,6 +27,7 @@ def test_every_variant_shape_range_and_gradients(variant):
         assert p.grad.abs().sum() > 0, f"no gradient reaches {name}"
 
 
+@pytest.mark.slow
 def test_full_width_matches_the_released_layer_table():
     model = SimplifyNet(model_config("full"))
     convs = [b[0] for b in model.blocks]
@@ -39,6 +41,7 @@ def test_sizes_not_multiple_of_8_are_refused_with_a_clear_message():
         SimplifyNet(model_config("sixteenth"))(torch.rand(1, 1, 30, 32))
 
 
+@pytest.mark.slow
 def test_folding_batchnorm_gives_the_same_output_and_the_released_keys():
     torch.manual_seed(1)
     model = SimplifyNet(model_config("eighth"))

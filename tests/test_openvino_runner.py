@@ -20,14 +20,14 @@ from sketchdata.drawing.shapes import procedural_line_art
 from sketchtrain.models.registry import build_model, model_config
 from sketchtrain.inference.runner import Simplifier, load_model
 from sketchtrain.inference.openvino_runner import OpenVinoModelError, OpenVinoRunner
-from conftest import calibrated_model, make_drawings, save_model_checkpoint
+from conftest import calibrated_model, make_drawings, save_model_checkpoint, smallest_models
 
 pytest.importorskip("openvino")
 
 
-def _unet_model():
+def _trained_statistics_model(arch: str, variant: str):
     torch.manual_seed(1)
-    model = build_model(model_config("tiny", arch="unet"))
+    model = build_model(model_config(variant, arch=arch))
     drawings = torch.from_numpy(np.stack([procedural_line_art((96, 96), np.random.default_rng(i)) for i in range(4)]))
     model.train()
     with torch.no_grad():
@@ -35,11 +35,13 @@ def _unet_model():
     return model.eval()
 
 
-@pytest.fixture(scope="module", params=["fcn", "unet"])
+@pytest.fixture(scope="module", params=smallest_models(), ids=lambda model: model[0])
 def exported(request, tmp_path_factory) -> tuple[Path, Path]:
-    """(checkpoint, its OpenVINO IR) for each architecture, with a training line width recorded."""
-    folder = tmp_path_factory.mktemp(request.param)
-    model = calibrated_model() if request.param == "fcn" else _unet_model()
+    """(checkpoint, its OpenVINO IR) for each architecture (its smallest size; the fcn: the
+    calibrated test model), with a training line width recorded."""
+    arch, variant = request.param
+    folder = tmp_path_factory.mktemp(arch)
+    model = calibrated_model() if arch == "fcn" else _trained_statistics_model(arch, variant)
     model.config = dataclasses.replace(model.config, line_width=1.7)
     checkpoint = save_model_checkpoint(folder / "m.pt", model)
     done = subprocess.run([sys.executable, "-m", "sketchtrain", "export", "--model", str(checkpoint), "-o",
@@ -48,6 +50,7 @@ def exported(request, tmp_path_factory) -> tuple[Path, Path]:
     return checkpoint, folder / "m.xml"
 
 
+@pytest.mark.slow
 def test_openvino_runner_matches_pytorch_and_tiles_match_whole(exported):
     checkpoint, xml = exported
     script = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
@@ -77,6 +80,7 @@ def compare_with_pytorch(checkpoint: str, xml: str) -> None:
     assert np.abs(views - expected).max() <= 1e-3
 
 
+@pytest.mark.slow
 def test_simplify_cli_runs_an_ir_without_importing_torch(exported, tmp_path):
     checkpoint, xml = exported
     make_drawings(tmp_path / "in", 2, (90, 130))
@@ -122,6 +126,7 @@ def test_irs_it_cannot_run_are_refused_with_the_reason(tmp_path):
         OpenVinoRunner(tmp_path / "lonely.xml")
 
 
+@pytest.mark.slow
 def test_the_app_offers_an_ir_once_not_its_weights_file(exported):
     from sketchtrain.app.jobs import SketchApp
 

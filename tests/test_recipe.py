@@ -38,6 +38,7 @@ def test_yaml_syntax_error_names_file(tmp_path):
         load_recipe(tmp_path / "bad.yaml")
 
 
+@pytest.mark.slow
 def test_the_published_schema_is_current_and_accepts_every_shipped_recipe():
     import json
 

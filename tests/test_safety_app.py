@@ -74,6 +74,7 @@ def _done(state: SketchApp, job_id: str) -> dict:
 
 
 # ---------------------------------------------------------------------------- who may ask
+@pytest.mark.slow
 @pytest.mark.parametrize("host", ["attacker.example", "attacker.example:8765", "127.0.0.1:9999", "localhost.evil:8765"])
 def test_a_foreign_host_gets_403_everywhere(client, host):
     token = _token(client)
@@ -179,6 +180,7 @@ def test_a_truncated_upload_fails_on_its_job_with_the_cli_reason(state, sketch):
     assert status["state"] == "failed" and "half.png: cannot decode" in status["error"]
 
 
+@pytest.mark.slow
 def test_the_worker_survives_a_model_without_weights(tmp_path, model_file, sketch):
     models = tmp_path / "models"
     models.mkdir()
@@ -198,6 +200,7 @@ def test_the_app_caps_pixels_at_50_mp_by_default(model_file):
 
 
 # ---------------------------------------------------------------------------- names
+@pytest.mark.slow
 @pytest.mark.parametrize("name,plain", [("スケッチ draft ü.png", "スケッチ draft ü.png"),
                                         ('evil"; filename="x.exe.png', None),  # the client escapes the quotes
                                         ("..\\..\\win\\drawing.png", "drawing.png")])

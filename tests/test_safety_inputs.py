@@ -157,6 +157,7 @@ def test_a_plan_over_10_million_samples_is_refused_before_any_work(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_exif_orientation_is_applied_when_reading_photos(model_file, tmp_path):
     from sketchdata.image.io import load_grey
 
@@ -173,6 +174,7 @@ def test_exif_orientation_is_applied_when_reading_photos(model_file, tmp_path):
 
 
 # ---------------------------------------------------------------------------- shards
+@pytest.mark.slow
 def test_a_sample_whose_target_size_differs_is_skipped_by_fit(dataset, tmp_path):
     shard = sorted(dataset.glob("train-*.tar"))[0]
 
@@ -194,6 +196,7 @@ def _fit_names_the_skipped_sample(dataset: Path, tmp_path: Path, key: str, reaso
     assert key in result.output and reason in result.output
 
 
+@pytest.mark.slow
 def test_shard_members_have_a_pixel_cap(dataset, tmp_path):
     shard = sorted(dataset.glob("train-*.tar"))[0]
     key = _rewrite_shard(shard, lambda member, data: png_bomb() if member == "input.png" else data)
@@ -204,6 +207,7 @@ def test_shard_members_have_a_pixel_cap(dataset, tmp_path):
     _fit_names_the_skipped_sample(dataset, tmp_path, key, "MP")
 
 
+@pytest.mark.slow
 def test_augment_over_a_truncated_shard_skips_it_and_leaves_no_temporary(dataset, tmp_path):
     shard = sorted(dataset.glob("train-*.tar"))[0]
     data = shard.read_bytes()
@@ -246,6 +250,7 @@ def test_an_openvino_model_without_openvino(model_file, tmp_path, monkeypatch):
     _one_line_error(result, "openvino", "pip install")
 
 
+@pytest.mark.slow
 def test_an_openvino_ir_with_stride_0(model_file, tmp_path):
     pytest.importorskip("openvino")
     out = tmp_path / "m.xml"
@@ -308,6 +313,7 @@ def test_out_of_range_numbers_are_refused(model_file, tmp_path, option, value, f
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_a_checkpoint_with_nan_weights_is_refused(tmp_path):
     model = calibrated_model()
     with torch.no_grad():
@@ -319,6 +325,7 @@ def test_a_checkpoint_with_nan_weights_is_refused(tmp_path):
     _one_line_error(result, "nan.pt", "not finite")
 
 
+@pytest.mark.slow
 def test_a_torchscript_file_as_model_gets_a_safe_message(model_file, tmp_path):
     ts = tmp_path / "scripted.pt"
     assert runner.invoke(train_app, ["export", "--model", str(model_file), "-o", str(ts)]).exit_code == 0
@@ -337,6 +344,7 @@ def test_a_newline_in_a_file_name_stays_on_one_log_line(model_file, tmp_path):
     assert "two\\nlines.png" in line
 
 
+@pytest.mark.slow
 def test_leftover_checkpoint_temporaries_are_cleaned_on_resume(dataset, tmp_path):
     run = tmp_path / "run"
     assert runner.invoke(train_app, ["fit", str(dataset), "-o", str(run), *FIT_FAST]).exit_code == 0

@@ -68,6 +68,7 @@ def test_simplify_never_replaces_a_file_it_did_not_write_unless_asked(model_file
     assert (out / "a.png").read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.slow
 def test_simplify_runs_again_over_its_own_outputs(model_file, scans, tmp_path):
     args = ["simplify", "--model", str(model_file), str(scans), "-o", str(tmp_path / "clean"), "--svg"]
     first = runner.invoke(train_app, args)
@@ -80,6 +81,7 @@ def test_simplify_runs_again_over_its_own_outputs(model_file, scans, tmp_path):
     assert edited.exit_code == 2 and "a.png" in edited.output
 
 
+@pytest.mark.slow
 def test_simplify_of_an_output_folder_leaves_its_outputs_out(model_file, scans):
     """-o inside the inputs: its own earlier outputs are not inputs (never simplified twice)."""
     out = scans / "clean"
@@ -186,6 +188,7 @@ def test_fit_init_into_the_folder_of_its_weights_is_refused(small_dataset, model
     assert start.read_bytes() == model_file.read_bytes()
 
 
+@pytest.mark.slow
 def test_fit_resume_onto_another_dataset_is_refused(small_dataset, tmp_path):
     run = tmp_path / "run"
     first = runner.invoke(train_app, ["fit", str(small_dataset), "-o", str(run), *FIT_FAST])

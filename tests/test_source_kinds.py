@@ -40,6 +40,7 @@ def _source_for(kind: str, folder) -> dict:
     raise AssertionError(f"no test source for the new kind {kind!r}: add one here")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_every_registered_kind_builds_samples_with_provenance(kind, tmp_path):
     recipe = {"name": "k", "seed": 1, "sources": [{"name": "src", **_source_for(kind, tmp_path)}],

@@ -9,6 +9,7 @@ from sketchdata.shards.dataset import iter_samples, shard_paths
 from sketchdata.recipe import RecipeError, load_recipe, parse_recipe
 
 
+@pytest.mark.slow
 def test_raw_frames_get_teacher_targets_binarised(tmp_path):
     make_drawings(tmp_path / "frames", count=4, size=(96, 120))
     save_model_checkpoint(tmp_path / "teacher.pt", calibrated_model())

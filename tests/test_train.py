@@ -18,6 +18,7 @@ FAST = dict(variant="sixteenth", batch=4, crop=48, val_every=5, ckpt_every=5, va
             epoch_batches=6, threads=2, norm_samples=8)
 
 
+@pytest.mark.slow
 def test_training_lowers_validation_loss_and_writes_its_artifacts(shards, tmp_path):
     cfg = FitConfig(dataset=str(shards), out=str(tmp_path / "run"), steps=30, optimizer="adam", lr=3e-3,
                     **{**FAST, "val_every": 15})
@@ -36,6 +37,7 @@ def test_training_lowers_validation_loss_and_writes_its_artifacts(shards, tmp_pa
     assert model(torch.ones(1, 1, 16, 16)).shape == (1, 1, 16, 16)
 
 
+@pytest.mark.slow
 def test_cross_entropy_with_paper_weight_trains_on_logits(shards, tmp_path):
     cfg = FitConfig(dataset=str(shards), out=str(tmp_path / "run"), steps=30, optimizer="adam", lr=3e-3,
                     loss="bce", paper_weight=3.0, **{**FAST, "val_every": 15})
@@ -47,6 +49,7 @@ def test_cross_entropy_with_paper_weight_trains_on_logits(shards, tmp_path):
         fit(FitConfig(dataset=str(shards), out=str(tmp_path / "run"), steps=40, resume=True, loss="bce", **FAST))
 
 
+@pytest.mark.slow
 def test_killed_and_resumed_run_matches_an_uninterrupted_one(shards, tmp_path):
     straight = fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=14, **FAST))
     fit(FitConfig(dataset=str(shards), out=str(tmp_path / "b"), steps=10, **FAST))
@@ -59,6 +62,7 @@ def test_killed_and_resumed_run_matches_an_uninterrupted_one(shards, tmp_path):
         fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=20, resume=True, **{**FAST, "batch": 2}))
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(shards, tmp_path, monkeypatch):
     import sketchtrain.training.loop as train_module
 
@@ -77,6 +81,7 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(shards, tmp_path, mon
     assert ckpt["step"] == 5 and all(torch.isfinite(v).all() for v in ckpt["state_dict"].values())
 
 
+@pytest.mark.slow
 def test_two_cpu_processes_with_torchrun_end_with_identical_weights(shards, tmp_path):
     from conftest import torchrun_fit
 
@@ -89,6 +94,7 @@ def test_two_cpu_processes_with_torchrun_end_with_identical_weights(shards, tmp_
     assert load_checkpoint(out / "last.pt")["args"]["steps"] == 4
 
 
+@pytest.mark.slow
 def test_bad_data_gives_clear_errors_or_counted_skips(shards, tmp_path, capfd):
     with pytest.raises(DataError, match="no such folder"):
         fit(FitConfig(dataset=str(tmp_path / "missing"), out=str(tmp_path / "r1"), **FAST))
@@ -136,6 +142,7 @@ def test_cosine_schedule_is_a_function_of_the_step():
         FitConfig(dataset="d", out="o", lr_schedule="step").validate()
 
 
+@pytest.mark.slow
 def test_fine_tuning_starts_from_released_weights_with_their_constants(shards, tmp_path):
     from sketchtrain.models.fcn import released_sequential
 
@@ -150,6 +157,7 @@ def test_fine_tuning_starts_from_released_weights_with_their_constants(shards, t
                       **{**FAST, "variant": "eighth"}))
 
 
+@pytest.mark.slow
 def test_tensorboard_event_files_mirror_metrics_jsonl(shards, tmp_path):
     pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator

@@ -45,6 +45,7 @@ def unpaired_recipe(folder: Path, paired: bool = True) -> Path:
     return folder / "recipe.yaml"
 
 
+@pytest.mark.slow
 def test_unpaired_sources_build_into_their_own_shard_sets(tmp_path):
     result = build_dataset(load_recipe(unpaired_recipe(tmp_path)))
     manifest = read_manifest(result.out_dir)
@@ -65,6 +66,7 @@ def test_unpaired_sources_build_into_their_own_shard_sets(tmp_path):
     assert not any("scan" in p for split in ("train", "validation") for p in manifest["shards"][split])
 
 
+@pytest.mark.slow
 def test_unpaired_only_recipes_build_and_inspect_and_preview_show_them(tmp_path):
     recipe = unpaired_recipe(tmp_path, paired=False)
     result = build_dataset(load_recipe(recipe))
