@@ -20,7 +20,8 @@ import numpy as np
 import yaml
 from PIL import Image
 
-from sketchdata.shards.build import build_dataset, plan_fingerprint, plan_shards
+from sketchdata.shards.build import build_dataset
+from sketchdata.shards.plan import plan_fingerprint, plan_shards
 from sketchdata.recipe import load_recipe
 from sketchdata.sources.collect import collect_sources
 

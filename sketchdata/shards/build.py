@@ -1,4 +1,4 @@
-"""`sketchdata build`: plan shards, build them in parallel, resume, write the manifest.
+"""`sketchdata build`: build the planned shards (sketchdata.shards.plan) in parallel, resume, write the manifest.
 
 Resumability: a shard is written to a temporary file and renamed into place, then its
 record ``_parts/<shard>.json`` is written (also atomically). A shard counts as finished only
@@ -10,7 +10,6 @@ sorted source list alone, so ``--part I/N`` on N machines splits one plan withou
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -23,29 +22,18 @@ from typing import Callable
 
 import webdataset as wds
 
-from sketchdata.files import OverwriteRefused, atomic_target, ensure_folder, is_within, refuse_overwriting
+from sketchdata.files import atomic_target, ensure_folder
 from sketchdata.image.io import BadInput, atomic_write_bytes
 from sketchdata.recipe import MAX_PLAN_SAMPLES, Recipe
+from sketchdata.shards.plan import ShardPlan, plan_fingerprint, plan_shards, refuse_overwriting_sources  # noqa: F401  (re-exported)
 from sketchdata.shards.samples import SampleMaker, SourceStats, expected_samples
-from sketchdata.sources.collect import SourceItem, collect_sources
+from sketchdata.sources.collect import collect_sources
 
 from sketchdata.shards.format import FORMAT, INPUT, MANIFEST, PAIRED_SPLITS, PARTS, SPLITS, TARGET  # noqa: F401  (FORMAT, MANIFEST re-exported)
 
 
 class BuildError(RuntimeError):
     """A build cannot start or continue (wrong output folder, plan mismatch)."""
-
-
-@dataclass
-class ShardPlan:
-    split: str
-    index: int
-    items: list[SourceItem]
-    expected: int
-
-    @property
-    def name(self) -> str:
-        return f"{self.split}-{self.index:06d}"
 
 
 @dataclass
@@ -60,54 +48,6 @@ class BuildReport:
     seconds: float
     samples_per_s: float
     images_per_s: float
-
-
-def plan_shards(items: list[SourceItem], recipe: Recipe) -> list[ShardPlan]:
-    """Group sorted drawings into shards of about ``output.shard_samples`` samples, per split."""
-    plans: list[ShardPlan] = []
-    for split in SPLITS:
-        current: list[SourceItem] = []
-        count = index = 0
-        for item in (it for it in items if it.split == split):
-            current.append(item)
-            count += expected_samples(item, recipe)
-            if count >= recipe.output.shard_samples:
-                plans.append(ShardPlan(split, index, current, count))
-                current, count, index = [], 0, index + 1
-        if current:
-            plans.append(ShardPlan(split, index, current, count))
-    return plans
-
-
-def refuse_overwriting_sources(recipe: Recipe, items: list[SourceItem], plans: list[ShardPlan], out: Path) -> None:
-    """Before any work: no output over the recipe or a source file, and no shards among the
-    drawings (an output folder that holds source files directly)."""
-    sources = [Path(p) for item in items for p in item.files()]
-    holding = next((s for s in sources if s.parent.resolve() == out), None)
-    if holding is not None:
-        raise OverwriteRefused(f"output folder {out} holds the source drawing {holding}: the shards would mix with "
-                               "(and could overwrite) your drawings; choose another --out")
-    recipe_file = [Path(recipe.file)] if recipe.file and Path(recipe.file).is_file() else []
-    outputs = [out / MANIFEST, *(out / f"{plan.name}.tar" for plan in plans)]
-    refuse_overwriting(outputs, recipe_file + sources, "choose another --out")
-    if recipe_file and is_within(recipe_file[0], out / PARTS):
-        raise OverwriteRefused(f"writing {out / PARTS} would overwrite the input {recipe_file[0]}; choose another --out")
-
-
-def plan_fingerprint(recipe: Recipe, items: list[SourceItem]) -> str:
-    """What the shard contents depend on: the recipe (less where it is written) and the drawings."""
-    data = recipe.to_dict()
-    data.pop("base_dir")
-    data.pop("file", None)
-    data["output"].pop("dir")
-    # fields added after datasets existed are left out at their default, so an unchanged recipe
-    # keeps its fingerprint (and an interrupted build its resume) across toolkit versions
-    for source in data["sources"]:
-        if source.get("unpaired") is None:
-            source.pop("unpaired", None)
-    payload = json.dumps({"recipe": data, "items": [(it.id, it.split, it.width, it.height) for it in items]},
-                         sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 # ---------------------------------------------------------------------------- one shard
