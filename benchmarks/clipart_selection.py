@@ -1,0 +1,160 @@
+"""Which Openclipart drawings are line art (issue 23): render every file as drawn (fills and
+strokes, resvg), measure its pixels, keep the line drawings; write the kept list, the counts
+and contact sheets of kept and dropped drawings.
+
+    bash scripts/fetch_clipart_and_paper.sh               # opt-in: data/external/openclipart
+    .venv/bin/pip install -e ".[clipart]"                 # the renderer, resvg-py
+    .venv/bin/python benchmarks/clipart_selection.py [--workers 2]
+
+Files are taken once, after resolving symlinks (663 of the package's names are links). The
+decision, in this order (the first rule that fails names the reason):
+1. category: the package's folders of icons, shapes, symbols, maps and logos (computer, shapes,
+   signs_and_symbols, geography, logos, buttons) hold few drawings of people, animals or things;
+2. colour: more than 1% of the pixels coloured (channel spread > 0.15): a coloured illustration;
+3. empty: under 0.4% of the pixels ink (value < 0.5);
+4. dense: over 25% ink: silhouettes and filled scenes;
+5. filled: over 25% of the ink more than 3 px (at a 384 px render) from the paper: solid fills;
+6. grey: grey pixels (0.15-0.85) beyond 1.5 x the ink + 1% (anti-aliasing gives about as many
+   grey pixels as a line has ink), or over 5% light-tone pixels (0.85-0.97): shaded or tinted fills;
+7. copy: the same bytes, or the same look at 48 px, as a drawing kept before it (sorted by path).
+Outputs: data/external/openclipart/lineart.txt (one path per line, relative to that folder:
+an svg source's `paths` entry reads it), lineart.json (every file's measures, reason and
+dc:creator), docs/clipart_kept.png and docs/clipart_dropped.png (random drawings of each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+from collections import Counter
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIPART = ROOT / "data" / "external" / "openclipart"
+ICON_CATEGORIES = {"computer", "shapes", "signs_and_symbols", "geography", "logos", "buttons"}
+RENDER = 384
+UNITS = {"px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0, "": 1.0}
+
+
+def sized(svg: str) -> str:
+    """The root's width and height in pixels (resvg refuses some unit forms, such as
+    "500.00000pt"); a percentage is dropped, so the viewBox sets the size."""
+    found = re.search(r"<svg\b[^>]*>", svg, re.S)
+    if not found:
+        return svg
+    tag = new = found.group(0)
+    for name in ("width", "height"):
+        value = re.search(rf'\s{name}\s*=\s*"([^"]*)"', tag)
+        if value is None:
+            continue
+        number = re.fullmatch(r"([\d.eE+-]+)\s*(px|pt|pc|mm|cm|in|)", value.group(1).strip())
+        replacement = f' {name}="{float(number.group(1)) * UNITS[number.group(2)]:.3f}"' if number else ""
+        new = re.sub(rf'\s{name}\s*=\s*"[^"]*"', replacement, new, count=1)
+    return svg.replace(tag, new, 1)
+
+
+def render(path: str, size: int = RENDER) -> np.ndarray:
+    """RGB float32 in [0, 1] on white, ``size`` px wide, as the file draws it."""
+    import resvg_py
+
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    png = resvg_py.svg_to_bytes(svg_string=sized(text), width=size, background="white")
+    return np.asarray(Image.open(io.BytesIO(bytes(png))).convert("RGB"), np.float32) / 255
+
+
+def creator(text: str) -> str:
+    found = re.search(r"<dc:creator>.*?<dc:title>(.*?)</dc:title>", text, re.S)
+    return found.group(1).strip() if found else ""
+
+
+def measure(path: str) -> dict:
+    try:
+        rgb = render(path)
+    except Exception as exc:  # the renderer's own errors: a file it cannot draw is dropped with them
+        return {"error": f"{type(exc).__name__}: {str(exc)[:100]}"}
+    grey = rgb.mean(2)
+    ink = grey < 0.5
+    far = ndimage.distance_transform_edt(ink) > 3
+    return {"ink": float(ink.mean()), "grey": float(((grey >= 0.15) & (grey < 0.85)).mean()),
+            "light": float(((grey >= 0.85) & (grey < 0.97)).mean()),
+            "colour": float(((rgb.max(2) - rgb.min(2)) > 0.15).mean()),
+            "filled": float(far.sum() / max(int(ink.sum()), 1)),
+            "creator": creator(Path(path).read_text(encoding="utf-8", errors="replace"))}
+
+
+def reason(category: str, m: dict) -> str:
+    """Why a drawing is dropped, or "kept"."""
+    if category in ICON_CATEGORIES:
+        return "category"
+    if "error" in m:
+        return "unreadable"
+    checks = (("colour", m["colour"] > 0.01), ("empty", m["ink"] < 0.004), ("dense", m["ink"] > 0.25),
+              ("filled", m["filled"] > 0.25), ("grey", m["grey"] > 1.5 * m["ink"] + 0.01 or m["light"] > 0.05))
+    return next((name for name, failed in checks if failed), "kept")
+
+
+def look(path: str) -> bytes:
+    """What a drawing looks like at 48 px, as ink or paper: copies saved under two names (or
+    with other metadata) look the same."""
+    grey = np.asarray(Image.fromarray((render(path, 96).mean(2) * 255).astype(np.uint8)).resize((48, 48)))
+    return np.packbits(grey < 160).tobytes()
+
+
+def mark_copies(record: dict) -> None:
+    """Among the kept drawings, a second file with the same bytes or the same look is a copy."""
+    seen: dict[bytes, str] = {}
+    for path in sorted(p for p, r in record.items() if r["reason"] == "kept"):
+        keys = (Path(path).read_bytes(), look(path))
+        if any(key in seen for key in keys):
+            record[path]["reason"] = "copy"
+            record[path]["copy_of"] = next(seen[key] for key in keys if key in seen)
+            continue
+        seen.update({key: path for key in keys})
+
+
+def contact_sheet(paths: list[str], out: Path, rng: np.random.Generator, count: int, columns: int = 10) -> None:
+    chosen = [paths[i] for i in sorted(rng.choice(len(paths), min(count, len(paths)), replace=False))]
+    tiles = [np.asarray(Image.fromarray((render(p, 160) * 255).astype(np.uint8)).resize((120, 120))) for p in chosen]
+    tiles += [np.full((120, 120, 3), 255, np.uint8)] * (-len(tiles) % columns)
+    rows = [np.concatenate(tiles[i:i + columns], 1) for i in range(0, len(tiles), columns)]
+    Image.fromarray(np.concatenate(rows, 0)).save(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    svg_root = (CLIPART / "svg").resolve()
+    categories = {}
+    for name in sorted(svg_root.rglob("*.svg")):
+        real = Path(os.path.realpath(name))
+        categories.setdefault(str(real), real.relative_to(svg_root).parts[0])
+    todo = [p for p, c in categories.items() if c not in ICON_CATEGORIES]
+    with Pool(args.workers) as pool:
+        measures = dict(zip(todo, pool.map(measure, todo, chunksize=16)))
+    record = {p: {"category": c, "reason": reason(c, measures.get(p, {})), **measures.get(p, {})}
+              for p, c in categories.items()}
+    mark_copies(record)
+    kept = sorted(p for p, r in record.items() if r["reason"] == "kept")
+    (CLIPART / "lineart.txt").write_text("".join(os.path.relpath(p, CLIPART) + "\n" for p in kept))
+    (CLIPART / "lineart.json").write_text(json.dumps(record, indent=1))
+    counts = Counter(r["reason"] for r in record.values())
+    print(f"{len(categories)} distinct files: " + ", ".join(f"{k} {v}" for k, v in counts.most_common()))
+    print(f"kept {len(kept)} line drawings by {len({record[p]['creator'] for p in kept})} authors "
+          f"-> {CLIPART / 'lineart.txt'}")
+    rng = np.random.default_rng(0)
+    contact_sheet(kept, ROOT / "docs" / "clipart_kept.png", rng, 60)
+    dropped = sorted(p for p, r in record.items() if r["reason"] in ("colour", "filled", "grey", "dense"))
+    contact_sheet(dropped, ROOT / "docs" / "clipart_dropped.png", rng, 40)
+
+
+if __name__ == "__main__":
+    main()
