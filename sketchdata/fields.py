@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from sketchdata.effects import EFFECTS
 from sketchdata.image.binarize import BINARIZE_METHODS
@@ -93,9 +93,22 @@ class EffectSpec(SpecModel):
     name: Choice(tuple(EFFECTS))
     p: Num(ge=0, le=1) = 1.0
     strength: Range(0, 1) = (0.3, 0.7)
+    # paper: a folder of real paper scans for the grain (relative to the recipe's folder)
+    textures: Text | None = None
+
+    @model_validator(mode="after")
+    def _options_of_the_effect(self):
+        for option in ("textures",):
+            if getattr(self, option) is not None and option not in EFFECTS[self.name].options:
+                able = [name for name, cls in EFFECTS.items() if option in cls.options]
+                raise FieldProblem(option, f"only the {' and '.join(able)} effect takes {option}, not {self.name}")
+        return self
 
     def plain(self) -> dict:
-        return {"name": self.name, "p": float(self.p), "strength": [float(v) for v in self.strength]}
+        data = {"name": self.name, "p": float(self.p), "strength": [float(v) for v in self.strength]}
+        if self.textures is not None:  # only when given: recipes without it keep their fingerprints
+            data["textures"] = self.textures
+        return data
 
 
 def _as_list(value: Any) -> Any:

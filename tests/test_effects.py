@@ -139,3 +139,78 @@ def test_figure_drawings_redrawn_rough_keep_their_small_shapes():
         return np.corrcoef(1 - image[near_small], 1 - clean[near_small])[0, 1]
 
     assert follows(rough) > follows(loose) + 0.05, (follows(rough), follows(loose))
+
+
+def _striped_papers(folder):
+    """Two small paper 'scans' of this test's own: vertical stripes 8 px apart, and fibres."""
+    from sketchdata.image.io import save_png
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stripes = np.full((48, 80), 0.92, np.float32)
+    stripes[:, ::8] = 0.7
+    save_png(folder / "laid.png", stripes)
+    fibres = np.full((40, 40), 0.9, np.float32)
+    fibres[np.random.default_rng(0).random((40, 40)) < 0.05] = 0.6
+    save_png(folder / "fibres.png", fibres)
+    return folder
+
+
+def test_every_effect_option_keeps_the_pure_function_contract(drawing, tmp_path):
+    from sketchdata.effects.paper import load_textures
+
+    folder = str(_striped_papers(tmp_path / "papers"))
+    for name, cls in EFFECTS.items():
+        for option in cls.options:
+            assert option == "textures", f"a new effect option {option!r}: give this test a value for it"
+            fn = cls.effect_function
+            a = fn(drawing, 0.6, np.random.default_rng(3), textures=load_textures(folder))
+            assert a.tobytes() == fn(drawing, 0.6, np.random.default_rng(3), textures=load_textures(folder)).tobytes()
+            assert a.shape == drawing.shape and a.dtype == np.float32 and 0 <= a.min() and a.max() <= 1
+            assert not np.array_equal(a, fn(drawing, 0.6, np.random.default_rng(3)))  # the scans are used
+
+
+def test_paper_grain_is_cut_from_the_scans_given(tmp_path):
+    from sketchdata.effects.paper import load_textures, paper_texture
+
+    from sketchdata.image.io import save_png
+
+    folder = tmp_path / "laid"
+    folder.mkdir()
+    stripes = np.full((48, 80), 0.92, np.float32)
+    stripes[:, ::8] = 0.7
+    save_png(folder / "laid.png", stripes)
+    for seed in range(6):  # any crop, scale, quarter turn and flip: stripes along one axis
+        out = paper_texture(np.ones((100, 120), np.float32), 1.0, np.random.default_rng(seed),
+                            textures=load_textures(str(folder)))
+        along = sorted([float(out.mean(0).var()), float(out.mean(1).var())])
+        assert along[1] > 1e-5 and along[0] < 0.01 * along[1], (seed, along)
+
+
+def test_paper_with_textures_round_trips_through_albumentations(drawing, tmp_path):
+    from sketchdata.effects.transforms import PaperTexture
+
+    pipeline = A.Compose([PaperTexture(strength=(0.5, 0.9), textures=str(_striped_papers(tmp_path / "p")))])
+    A.save(pipeline, str(tmp_path / "p.json"))
+    loaded = A.load(str(tmp_path / "p.json"))
+    outs = []
+    for p in (pipeline, loaded):
+        seed_pipeline(p, 5)
+        outs.append(p(image=drawing)["image"])
+    assert outs[0].tobytes() == outs[1].tobytes() and loaded.transforms[0].textures == pipeline.transforms[0].textures
+
+
+def test_a_recipe_names_a_folder_of_paper_scans_for_the_paper_effect(tmp_path):
+    from conftest import make_drawings
+    from sketchdata.recipe import RecipeError, parse_recipe
+    from sketchdata.shards.build import build_dataset
+
+    _striped_papers(tmp_path / "papers")
+    make_drawings(tmp_path / "art", 2, (96, 96))
+    raw = {"sources": [{"kind": "lineart", "paths": ["art"]}], "patches": {"size": 64, "per_image": 1},
+           "effects": [{"name": "paper", "strength": [0.8, 1.0], "textures": "papers"}], "output": {"dir": "out"}}
+    report = build_dataset(parse_recipe(raw, tmp_path / "r.yaml"))
+    assert report.complete and sum(report.samples.values()) == 2
+    with pytest.raises(RecipeError, match=r"effects\[0\]\.textures: only the paper effect takes textures, not rough"):
+        parse_recipe({**raw, "effects": [{"name": "rough", "textures": "papers"}]}, tmp_path / "r.yaml")
+    with pytest.raises(RecipeError, match=r"effects\[0\]\.textures: no image files in .*nowhere"):
+        parse_recipe({**raw, "effects": [{"name": "paper", "textures": "nowhere"}]}, tmp_path / "r.yaml")

@@ -34,14 +34,16 @@ DEFAULT_EFFECTS: list[dict] = [
 
 
 def build_pipeline(specs: list[dict]) -> A.Compose:
-    """An albumentations Compose of effects from ``[{"name", "p", "strength"}, ...]``."""
+    """An albumentations Compose of effects from ``[{"name", "p", "strength", ...options}, ...]``
+    (options: the effect class's ``options``, such as paper's ``textures`` folder)."""
     transforms = []
     for spec in specs:
         cls = EFFECTS[spec["name"]]
         strength = spec.get("strength", (0.3, 0.7))
         if not isinstance(strength, (int, float)):
             strength = tuple(strength)
-        transforms.append(cls(strength=strength, p=float(spec.get("p", 1.0))))
+        options = {name: spec[name] for name in cls.options if spec.get(name) is not None}
+        transforms.append(cls(strength=strength, p=float(spec.get("p", 1.0)), **options))
     return A.Compose(transforms, save_applied_params=True)
 
 

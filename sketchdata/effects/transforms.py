@@ -16,7 +16,7 @@ from pydantic import field_validator
 
 from sketchdata.image.io import to_uint8
 from sketchdata.effects.noise import random_noise
-from sketchdata.effects.paper import paper_texture
+from sketchdata.effects.paper import load_textures, paper_texture
 from sketchdata.effects.pressure import pencil_pressure
 from sketchdata.effects.rough import rough_sketch
 from sketchdata.effects.slur import slur
@@ -27,6 +27,7 @@ class SketchEffect(ImageOnlyTransform):
     """Base: apply ``effect_function(image, strength, rng)`` to the input image only."""
 
     effect_function: Callable[[np.ndarray, float, np.random.Generator], np.ndarray]
+    options: tuple[str, ...] = ()  # recipe fields of this effect beyond p and strength
 
     class InitSchema(BaseTransformInitSchema):
         strength: tuple[float, float]
@@ -45,6 +46,10 @@ class SketchEffect(ImageOnlyTransform):
         super().__init__(p=p)
         self.strength = strength
 
+    def effect_options(self) -> dict[str, Any]:
+        """Keyword arguments of ``effect_function`` beyond (image, strength, rng): none by default."""
+        return {}
+
     def get_params_dependent_on_data(self, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         return {
             "strength": self.py_random.uniform(*self.strength),
@@ -56,7 +61,8 @@ class SketchEffect(ImageOnlyTransform):
         grey = img[..., 0] if squeeze else img
         if grey.dtype == np.uint8:
             grey = grey.astype(np.float32) / 255.0
-        out = type(self).effect_function(grey.astype(np.float32), strength, np.random.default_rng(effect_seed))
+        out = type(self).effect_function(grey.astype(np.float32), strength, np.random.default_rng(effect_seed),
+                                         **self.effect_options())
         if img.dtype == np.uint8:
             out = to_uint8(out)
         return out[..., None] if squeeze else out
@@ -93,6 +99,18 @@ class PencilPressure(SketchEffect):
 
 
 class PaperTexture(SketchEffect):
-    """Grey, toothy paper with grain of random size (sketchdata.effects.paper)."""
+    """Grey, toothy paper with grain of random size, or cut from real paper scans in a folder
+    (``textures``; sketchdata.effects.paper)."""
 
     effect_function = staticmethod(paper_texture)
+    options = ("textures",)  # the recipe fields this effect takes beyond p and strength
+
+    class InitSchema(SketchEffect.InitSchema):
+        textures: str | None = None
+
+    def __init__(self, strength: tuple[float, float] | float = (0.3, 0.7), p: float = 1.0, textures: str | None = None):
+        super().__init__(strength=strength, p=p)
+        self.textures = textures
+
+    def effect_options(self) -> dict[str, Any]:
+        return {"textures": load_textures(self.textures)} if self.textures else {}

@@ -151,7 +151,26 @@ class Recipe(SpecModel):
                                                     "top-level `teacher: {model: PATH}` (e.g. the authors' model_gan.pth)")
             if get_kind(spec.kind).teacher_by_default and not spec.uses_teacher:
                 raise FieldProblem(f"sources[{i}].teacher", f"a {spec.kind} source has no target without the teacher")
+        self._check_texture_folders()
         return self
+
+    def _check_texture_folders(self) -> None:
+        """Every effect's texture folder holds images (checked when read, before any work)."""
+        from sketchdata.image.io import list_images
+
+        lists = [("effects", self.effects)] + [(f"sources[{i}].effects", s.effects) for i, s in enumerate(self.sources)
+                                                if isinstance(s.effects, tuple)]
+        for where, effects in lists:
+            for j, effect in enumerate(effects):
+                if effect.textures is not None:
+                    folder = self.resolve(effect.textures)
+                    if not folder.is_dir() or not list_images(folder):
+                        raise FieldProblem(f"{where}[{j}].textures", f"no image files in {folder} (paper scans for "
+                                                                       "the grain; relative to the recipe's folder)")
+
+    def resolved_effects(self, specs: tuple[dict, ...]) -> list[dict]:
+        """Effect dicts with their texture folders made absolute (against the recipe's folder)."""
+        return [{**e, "textures": str(self.resolve(e["textures"]))} if e.get("textures") else dict(e) for e in specs]
 
     @property
     def validation(self) -> float:

@@ -78,7 +78,7 @@ class SampleMaker:
         # without the rough-stroke effect (inputs that are already rough skip it)
         self.pipelines = {}
         for spec in recipe.sources:
-            specs = list(spec.effect_specs(recipe.effects))
+            specs = recipe.resolved_effects(spec.effect_specs(recipe.effects))
             self.pipelines[spec.name] = (build_pipeline(specs), build_pipeline([e for e in specs if e["name"] != "rough"]))
 
     def samples(self, item: SourceItem, stats: SourceStats) -> Iterator[dict]:
