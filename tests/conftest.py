@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +123,7 @@ def registered_models() -> list[tuple[str, str]]:
     return [(arch, variant) for arch, spec in ARCHITECTURES.items() for variant in spec.variants]
 
 
+@functools.lru_cache(maxsize=None)  # both sweeps ask for every model: build each once
 def _size_and_geometry(arch: str, variant: str) -> tuple[int, tuple]:
     import torch
 

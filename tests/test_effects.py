@@ -141,14 +141,22 @@ def test_figure_drawings_redrawn_rough_keep_their_small_shapes():
     assert follows(rough) > follows(loose) + 0.05, (follows(rough), follows(loose))
 
 
-def _striped_papers(folder):
-    """Two small paper 'scans' of this test's own: vertical stripes 8 px apart, and fibres."""
+def _laid_paper(folder):
+    """A paper 'scan' of this test's own: vertical stripes 8 px apart (laid lines)."""
     from sketchdata.image.io import save_png
 
     folder.mkdir(parents=True, exist_ok=True)
     stripes = np.full((48, 80), 0.92, np.float32)
     stripes[:, ::8] = 0.7
     save_png(folder / "laid.png", stripes)
+    return folder
+
+
+def _striped_papers(folder):
+    """Two small paper 'scans' of this test's own: laid lines, and fibres."""
+    from sketchdata.image.io import save_png
+
+    _laid_paper(folder)
     fibres = np.full((40, 40), 0.9, np.float32)
     fibres[np.random.default_rng(0).random((40, 40)) < 0.05] = 0.6
     save_png(folder / "fibres.png", fibres)
@@ -172,13 +180,7 @@ def test_every_effect_option_keeps_the_pure_function_contract(drawing, tmp_path)
 def test_paper_grain_is_cut_from_the_scans_given(tmp_path):
     from sketchdata.effects.paper import load_textures, paper_texture
 
-    from sketchdata.image.io import save_png
-
-    folder = tmp_path / "laid"
-    folder.mkdir()
-    stripes = np.full((48, 80), 0.92, np.float32)
-    stripes[:, ::8] = 0.7
-    save_png(folder / "laid.png", stripes)
+    folder = _laid_paper(tmp_path / "laid")
     for seed in range(6):  # any crop, scale, quarter turn and flip: stripes along one axis
         out = paper_texture(np.ones((100, 120), np.float32), 1.0, np.random.default_rng(seed),
                             textures=load_textures(str(folder)))

@@ -4,6 +4,7 @@ round a longer circle), and sketchdata never imports sketchtrain. Read from the 
 import, also those inside functions), so a new module that breaks the order fails here."""
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ LAYERS = {
 }
 
 
-def _modules() -> dict[str, set[str]]:
+@functools.lru_cache(maxsize=1)  # read the source once for every test here
+def _modules() -> dict[str, frozenset[str]]:
     """module -> the project modules it imports."""
     graph = {}
     for package in LAYERS:
@@ -31,7 +33,7 @@ def _modules() -> dict[str, set[str]]:
                     imported.add(node.module)
                 elif isinstance(node, ast.Import):
                     imported |= {a.name for a in node.names if a.name.split(".")[0] in LAYERS}
-            graph[name] = imported
+            graph[name] = frozenset(imported)
     return graph
 
 
