@@ -7,7 +7,10 @@
 #     dc:creator. -> data/external/openclipart/svg
 #   mypaint-data-extras: paper backgrounds, only the CC0-1.0 ones: backgrounds/ramon/HR_*
 #     (Ramón Miranda, 2010) and backgrounds/mrmamurk/* (MrMamurk, 2011). -> data/external/papers/
-#     (mypaint-data's own backgrounds are GPL-2+ and are never fetched.)
+#     train/ (9 scans) and heldout/ (5, for recipes/experiments/heldout_clipart.yaml only; the
+#     split was fixed before any training); the canvas and cork textures (HR_Canvas 01/02,
+#     HR_Cork) are not drawing paper and are left out. (mypaint-data's own backgrounds are
+#     GPL-2+ and are never fetched.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEST=data/external
@@ -16,12 +19,18 @@ trap 'rm -rf "$TMP"' EXIT
 (cd "$TMP" && apt-get download -qq openclipart-svg mypaint-data-extras 2>&1 | grep -v "unsandboxed" || true)
 for deb in "$TMP"/*.deb; do dpkg-deb -x "$deb" "$TMP/root"; done
 mkdir -p "$DEST/openclipart" "$DEST/papers"
-rm -rf "$DEST/openclipart/svg" "$DEST/papers/ramon" "$DEST/papers/mrmamurk"
+rm -rf "$DEST/openclipart/svg" "$DEST/papers/train" "$DEST/papers/heldout" "$DEST/papers/ramon" "$DEST/papers/mrmamurk"
 cp -a "$TMP/root/usr/share/openclipart/svg" "$DEST/openclipart/svg"
 cp "$TMP/root/usr/share/doc/openclipart-svg/copyright" "$DEST/openclipart/COPYRIGHT"
-mkdir -p "$DEST/papers/ramon" "$DEST/papers/mrmamurk"
-cp "$TMP/root/usr/share/mypaint/backgrounds/ramon/"HR_*.png "$DEST/papers/ramon/"
-cp "$TMP/root/usr/share/mypaint/backgrounds/mrmamurk/"*.png "$DEST/papers/mrmamurk/"
+BG="$TMP/root/usr/share/mypaint/backgrounds"
+mkdir -p "$DEST/papers/train" "$DEST/papers/heldout"
+for name in "ramon/HR_DecoPaper" "ramon/HR_PastelPaper 01" "ramon/HR_RoughPaper" "ramon/HR_SketchPaper 02" \
+            "ramon/HR_WaterColor" mrmamurk/mamurk_a_1 mrmamurk/mamurk_a_2 mrmamurk/mamurk_b_1 mrmamurk/mamurk_f_1; do
+    cp "$BG/$name.png" "$DEST/papers/train/"
+done
+for name in "ramon/HR_PastelPaper 02" "ramon/HR_SketchPaper" mrmamurk/mamurk_c_3 mrmamurk/mamurk_e_1 mrmamurk/mamurk_e_2; do
+    cp "$BG/$name.png" "$DEST/papers/heldout/"
+done
 cp "$TMP/root/usr/share/doc/mypaint-data-extras/copyright" "$DEST/papers/COPYRIGHT"
 echo "$(find "$DEST/openclipart/svg" -name '*.svg' -type f | wc -l) SVG files (+ $(find "$DEST/openclipart/svg" -name '*.svg' -type l | wc -l) symlinks), public domain, in $DEST/openclipart/svg"
-echo "$(ls "$DEST/papers/ramon" "$DEST/papers/mrmamurk" | grep -c png) CC0 paper textures in $DEST/papers"
+echo "$(ls "$DEST/papers/train" | grep -c png) + $(ls "$DEST/papers/heldout" | grep -c png) held-out CC0 paper textures in $DEST/papers/{train,heldout}"

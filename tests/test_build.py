@@ -59,6 +59,23 @@ def test_split_is_by_drawing_never_by_patch(tiny_project):
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+def test_workers_start_after_opencv_threads_ran_in_this_process(tiny_project, tmp_path):
+    """A build with workers after effects ran in-process (a notebook, a test) used to hang: a
+    child forked while OpenCV's thread pool existed blocked in cv2.setNumThreads."""
+    code = ("import cv2, numpy as np, sys\n"
+            "from sketchdata.recipe import load_recipe\n"
+            "from sketchdata.shards.build import build_dataset\n"
+            "cv2.setNumThreads(2)\n"
+            "for _ in range(3): cv2.GaussianBlur(np.random.rand(2048, 2048).astype(np.float32), (0, 0), 5)\n"
+            "build_dataset(load_recipe(sys.argv[1]), sys.argv[2], workers=2)\n"
+            "assert cv2.getNumThreads() == 2\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tiny_project / "recipe.yaml"), str(tmp_path / "out")],
+                          timeout=120, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert read_manifest(tmp_path / "out")["complete"]
+
+
 def test_same_seed_same_bytes_whatever_the_workers(tiny_project, tmp_path):
     recipe = load_recipe(tiny_project / "recipe.yaml")
     build_dataset(recipe, tmp_path / "w1", workers=1)

@@ -216,3 +216,59 @@ def test_a_recipe_names_a_folder_of_paper_scans_for_the_paper_effect(tmp_path):
         parse_recipe({**raw, "effects": [{"name": "rough", "textures": "papers"}]}, tmp_path / "r.yaml")
     with pytest.raises(RecipeError, match=r"effects\[0\]\.textures: no image files in .*nowhere"):
         parse_recipe({**raw, "effects": [{"name": "paper", "textures": "nowhere"}]}, tmp_path / "r.yaml")
+
+
+def _rough(drawing, seed=2):
+    from sketchdata.effects.rough import rough_sketch
+
+    return rough_sketch(drawing, 0.6, np.random.default_rng(seed))
+
+
+def test_shading_adds_graphite_within_the_scans_range_and_as_dark_as_lines():
+    """Shading holds a share of the graphite inside the tuning scans' measured range
+    (benchmarks/real/scan_shading_tuning.json), at a darkness near the lines', in regions."""
+    from sketchdata.drawing.shapes import procedural_line_art
+    from sketchdata.effects.fields import MARK, graphite_darkness
+    from sketchdata.effects.shading import DARKNESS_RATIO, SHADING_SHARE, shading
+
+    rough = _rough(procedural_line_art((256, 256), np.random.default_rng(5)))
+    before = graphite_darkness(rough)
+    line_dark = float(np.median(before[before > MARK]))
+    shares, ratios = [], []
+    for seed in range(12):
+        shaded = shading(rough, 1.0, np.random.default_rng(seed))
+        assert (shaded <= rough + 1e-6).all()  # graphite only adds
+        added = np.clip(graphite_darkness(shaded) - before, 0, 1)
+        marks = added > MARK
+        shares.append(float(added.sum() / graphite_darkness(shaded).sum()))
+        if marks.any():
+            ratios.append(float(np.median(graphite_darkness(shaded)[marks])) / line_dark)
+    assert SHADING_SHARE[0] / 2 <= np.median(shares) <= SHADING_SHARE[1] * 1.5, shares
+    assert max(shares) > 0.1, shares  # full strength reaches the heavily shaded scans
+    assert DARKNESS_RATIO[0] * 0.7 <= np.median(ratios) <= DARKNESS_RATIO[1] * 1.3, ratios
+
+
+def test_shading_and_construction_leave_a_blank_page_alone():
+    from sketchdata.effects.construction import construction
+    from sketchdata.effects.shading import shading
+
+    paper = np.full((64, 64), 0.93, np.float32)
+    for fn in (shading, construction):
+        assert np.array_equal(fn(paper, 1.0, np.random.default_rng(0)), paper)
+
+
+def test_construction_lines_run_through_the_drawing():
+    """Guides start from the drawing's ink and are at most as dark as its lines."""
+    from sketchdata.drawing.shapes import procedural_line_art
+    from sketchdata.effects.construction import construction
+    from sketchdata.effects.fields import MARK, graphite_darkness
+
+    rough = _rough(procedural_line_art((256, 256), np.random.default_rng(6)))
+    before = graphite_darkness(rough)
+    line_dark = float(np.median(before[before > MARK]))
+    guided = construction(rough, 1.0, np.random.default_rng(1))
+    added = np.clip(graphite_darkness(guided) - before, 0, 1)
+    new_marks = (added > MARK) & (before <= MARK)
+    assert new_marks.sum() > 200  # several long guides
+    assert float(np.median(added[new_marks])) <= line_dark * 1.1
+    assert _within(before > MARK, 6)[new_marks].mean() > 0.1  # they cross the drawing

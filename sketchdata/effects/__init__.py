@@ -1,7 +1,8 @@
 """Rough-sketch synthesis effects: registry, pipelines and seeding.
 
 ``EFFECTS`` maps the names used in recipes and on the command line to transform classes.
-Order in a pipeline matters: rough redraws traced strokes, so it comes before tone and noise.
+Order in a pipeline matters: rough redraws traced strokes, so it comes before tone and noise;
+shading and construction draw from the lines they find, so they come after rough and before paper.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import zlib
 import albumentations as A
 import numpy as np
 
-from sketchdata.effects.transforms import PaperTexture, PencilPressure, RandomNoise, RoughSketch, SketchEffect, Slur, Tone
+from sketchdata.effects.transforms import (ConstructionLines, PaperTexture, PencilPressure, RandomNoise, RoughSketch, Shading,
+                                           SketchEffect, Slur, Tone)
 
 EFFECTS: dict[str, type[SketchEffect]] = {
     "rough": RoughSketch,
@@ -20,6 +22,8 @@ EFFECTS: dict[str, type[SketchEffect]] = {
     "random": RandomNoise,
     "pressure": PencilPressure,
     "paper": PaperTexture,
+    "shading": Shading,
+    "construction": ConstructionLines,
 }
 
 _NAME_OF_CLASS = {cls.__name__: name for name, cls in EFFECTS.items()}

@@ -1,4 +1,5 @@
-"""Random fields shared by the effects: smooth noise, paper grain. Pure functions of rng."""
+"""Random fields shared by the effects: smooth noise, paper grain (pure functions of rng), and
+the graphite darkness that effects drawing on a drawing measure it by."""
 
 from __future__ import annotations
 
@@ -35,3 +36,13 @@ def paper_grain(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     fine = cv2.GaussianBlur(fine, (0, 0), 0.7)
     fine = (fine - fine.mean()) / (fine.std() + 1e-6)
     return np.clip(0.75 + 0.35 * fine, 0, 1)
+
+
+MARK = 0.12  # darkness of visible graphite, as in benchmarks/scan_shading.py
+
+
+def graphite_darkness(image: np.ndarray) -> np.ndarray:
+    """How dark each pixel is relative to the paper (the image's median value): 0 on paper,
+    1 black. Visible graphite is darker than ``MARK``."""
+    paper = float(np.median(image))
+    return np.clip((paper - image) / max(paper, 1e-6), 0.0, 1.0)

@@ -15,10 +15,12 @@ from albumentations.core.transforms_interface import BaseTransformInitSchema, Im
 from pydantic import field_validator
 
 from sketchdata.image.io import to_uint8
+from sketchdata.effects.construction import construction
 from sketchdata.effects.noise import random_noise
 from sketchdata.effects.paper import load_textures, paper_texture
 from sketchdata.effects.pressure import pencil_pressure
 from sketchdata.effects.rough import rough_sketch
+from sketchdata.effects.shading import shading
 from sketchdata.effects.slur import slur
 from sketchdata.effects.tone import tone
 
@@ -84,6 +86,20 @@ class Tone(SketchEffect):
     """Screentone in regions (sketchdata.effects.tone)."""
 
     effect_function = staticmethod(tone)
+
+
+class Shading(SketchEffect):
+    """Hatched, cross-hatched and smudged regions, as dark as the lines or fainter
+    (sketchdata.effects.shading)."""
+
+    effect_function = staticmethod(shading)
+
+
+class ConstructionLines(SketchEffect):
+    """Centre lines, blocking ellipses and base lines through the drawing
+    (sketchdata.effects.construction)."""
+
+    effect_function = staticmethod(construction)
 
 
 class RandomNoise(SketchEffect):

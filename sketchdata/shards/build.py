@@ -80,6 +80,21 @@ def remove_stale_temporaries(out_dir: Path) -> int:
     return removed
 
 
+@contextlib.contextmanager
+def _opencv_pool_stopped():
+    """OpenCV's thread pool stopped while workers are forked, then restored. A child forked
+    while the pool exists (after any effect ran in this process, as in a notebook or a test)
+    hangs in its first cv2.setNumThreads; a pool of one thread is no pool."""
+    import cv2
+
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(threads)
+
+
 def _init_worker(recipe: Recipe, events, workers: int = 1) -> None:
     import cv2
 
@@ -302,7 +317,7 @@ def _build_part(recipe: Recipe, out: Path, plans: list[ShardPlan], part: tuple[i
         spawn = recipe.teacher is not None or os.environ.get("SKETCHDATA_SPAWN")
         ctx = mp.get_context("spawn") if spawn else mp.get_context()
         events = ctx.Queue()
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(recipe, events, workers)) as pool:
+        with _opencv_pool_stopped(), ctx.Pool(workers, initializer=_init_worker, initargs=(recipe, events, workers)) as pool:
             pending = [pool.apply_async(build_shard, (plan, out)) for plan in todo]
             while pending:
                 with contextlib.suppress(queue.Empty):
