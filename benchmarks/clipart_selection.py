@@ -27,7 +27,7 @@ Then the kept drawings are split by author and rendered as the PNG line art that
   joined by ``author_key``), for recipes/experiments/heldout_clipart.yaml; a drawing without a
   dc:creator is in neither half (it could be anyone's). A training drawing that looks like a
   held-out one at 32 px (correlation over 0.9, after the exact-copy rule above) is dropped.
-- each drawing rendered as drawn, 768 px wide, its bold lines thinned to a width drawn
+- each drawing rendered as drawn, 768 px wide (or wider, to be 400 px high), its bold lines thinned to a width drawn
   uniformly from RENDER_WIDTH_PX (its own seed; thin details kept): the clean targets' lines
   are then as thin as the scans' (issue 23: median at most 1.8 px after the recipes' scaling;
   as drawn, Openclipart's outlines are 3-5 px at that size);
@@ -61,6 +61,7 @@ HELDOUT_AUTHORS = ("jean-victor balin", "nicu buculei", "alan horkan", "susan pa
                    "frouke", "aaron johnson", "k yager", "benji park", "stefan illner", "steve doonan", "jose hevia")
 RENDER_WIDTH_PX = (0.7, 1.4)
 LINEART_SIDE = 768  # rendered line art's width, pixels (detail kept, lines thinned to RENDER_WIDTH_PX)
+MIN_SIDE = 400  # and its height at least this (a wide drawing is rendered wider)
 SPLIT_FILE = ROOT / "benchmarks" / "real" / "clipart_split.json"
 UNITS = {"px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0, "": 1.0}
 
@@ -182,12 +183,23 @@ def thinned(grey: np.ndarray, wanted: float) -> np.ndarray:
     return np.where(core | spine, 0.0, 1.0).astype(np.float32)
 
 
+def size_ratio(path: str) -> float:
+    """Height over width of the drawing as rendered."""
+    small = render(path, 64)
+    return small.shape[0] / small.shape[1]
+
+
 def render_lineart(path: str) -> tuple[str, np.ndarray]:
-    """The drawing rendered as drawn, LINEART_SIDE px wide, its lines thinned to the width drawn
+    """The drawing rendered as drawn, LINEART_SIDE px wide (wider when its height would fall
+    under MIN_SIDE: recipes cut 256 px patches), its lines thinned to the width drawn
     for it (rendered and thinned at twice the size, then reduced: anti-aliased edges)."""
     seed = int.from_bytes(rendered_name(path).encode()[-8:].rjust(8, b"\0"), "little")
     wanted = np.random.default_rng(seed).uniform(*RENDER_WIDTH_PX)
-    grey = thinned(render(path, 2 * LINEART_SIDE).mean(2), wanted)
+    width = LINEART_SIDE
+    aspect = size_ratio(path)  # height / width
+    if aspect * width < MIN_SIDE:  # a wide drawing: its short side at least MIN_SIDE
+        width = int(np.ceil(MIN_SIDE / aspect))
+    grey = thinned(render(path, 2 * width).mean(2), wanted)
     small = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     return path, (small * 255).round().astype(np.uint8)
 
