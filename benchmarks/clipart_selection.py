@@ -59,7 +59,7 @@ RENDER = 384
 # among those with 1-14 drawings, so that the training half keeps its largest authors
 HELDOUT_AUTHORS = ("jean-victor balin", "nicu buculei", "alan horkan", "susan park", "john conner atkeson iii",
                    "frouke", "aaron johnson", "k yager", "benji park", "stefan illner", "steve doonan", "jose hevia")
-RENDER_WIDTH_PX = (0.7, 1.4)
+RENDER_WIDTH_PX = (0.6, 1.2)
 LINEART_SIDE = 768  # rendered line art's width, pixels (detail kept, lines thinned to RENDER_WIDTH_PX)
 MIN_SIDE = 400  # and its height at least this (a wide drawing is rendered wider)
 SPLIT_FILE = ROOT / "benchmarks" / "real" / "clipart_split.json"

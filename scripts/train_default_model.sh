@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Rebuild the default model shipped in sketchtrain/weights/default.pt, from scratch, with the
-# toolkit's own commands: build the training shards from recipes/default_model.yaml (the
-# project's own procedural drawings only), train in two stages (20000 steps at lr 2e-3, then
+# Rebuild the default model shipped in sketchtrain/weights/default.pt with the toolkit's own
+# commands: fetch the opt-in line art and paper scans the recipe reads when they are missing
+# (scripts/fetch_clipart_and_paper.sh, then benchmarks/clipart_selection.py with the [clipart]
+# extra), build the training shards from recipes/default_model.yaml, train in two stages (20000 steps at lr 2e-3, then
 # 12000 more from the first stage's best checkpoint at lr 1e-3, both cosine), and store the
 # best checkpoint of the last stage (picked on the validation split) as a slim float16
 # checkpoint with output levels set on the validation split (sketchtrain/release/calibrate.py).
 # About 100 minutes on a 2-core CPU (README, model card).
+# Precision: fit's --precision auto (bf16 where the CPU has it natively or on CUDA, else fp32).
 # Environment: STEPS (20000), STAGE2_STEPS (12000; 0 = one stage), ARCH (unet), VARIANT (small),
 # RECIPE (recipes/default_model.yaml), WORKERS (2), RUN (runs/default_model; the second stage
 # writes RUN_stage2), OUT (sketchtrain/weights/default.pt), LR (2e-3), STAGE2_LR (1e-3),
@@ -26,6 +28,11 @@ RUN=${RUN:-runs/default_model}
 OUT=${OUT:-sketchtrain/weights/default.pt}
 # the dataset folder the recipe writes (output.dir, relative to the recipe file)
 DATA=$($BIN/python -c "import os, sys; from sketchdata.recipe import load_recipe; print(os.path.relpath(os.path.join(os.path.dirname(sys.argv[1]), load_recipe(sys.argv[1]).output.dir)))" "$RECIPE")
+if grep -q "data/external/openclipart/render" "$RECIPE" && [ ! -d data/external/openclipart/render/train ]; then
+    bash scripts/fetch_clipart_and_paper.sh
+    $BIN/pip install -q -e ".[clipart]"
+    $BIN/python benchmarks/clipart_selection.py --workers "${WORKERS:-2}"
+fi
 $BIN/sketchdata build --recipe "$RECIPE" --workers "${WORKERS:-2}" -q
 
 train() {  # train RUN_DIR STEPS LR [INIT]

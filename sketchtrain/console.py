@@ -30,3 +30,5 @@ class FitProgress(ProgressCallback):
             self.progress.console.print(tagged("skipped", "yellow", f"{skip_location(data)}: {data['reason']}"))
         elif kind == "stop":
             err_console.print(tagged("stopped:", "red", data["message"]))
+        elif kind == "note":  # shown even with --quiet: it says how the run trains
+            err_console.print(tagged("note:", "cyan", data["message"]))

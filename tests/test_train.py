@@ -171,3 +171,61 @@ def test_tensorboard_event_files_mirror_metrics_jsonl(shards, tmp_path):
     assert all(abs(a - b) < 1e-6 for (_, a), (_, b) in zip(train, logged))
     assert [e.step for e in events.Scalars("val/loss")] == [0, 3, 6]
     assert len(events.Images("progress")) == 3
+
+
+def _weights(run_dir):
+    return load_checkpoint(run_dir / "last.pt")["state_dict"]
+
+
+@pytest.mark.slow
+def test_compile_without_a_compiler_or_when_it_fails_trains_eager_with_a_note(shards, tmp_path, monkeypatch):
+    """--compile never stops a run: no C++ compiler, or a compiler error at the first step, gives a
+    one-line note and the very same training as eager."""
+    import sketchtrain.training.compiled as compiled
+
+    eager = fit(FitConfig(dataset=str(shards), out=str(tmp_path / "eager"), steps=6, **FAST))
+    notes = []
+
+    def on_event(kind, data):
+        if kind == "note":
+            notes.append(data["message"])
+
+    monkeypatch.setattr(compiled, "compiler_missing", lambda: "no C++ compiler (test)")
+    fit(FitConfig(dataset=str(shards), out=str(tmp_path / "nocxx"), steps=6, compile=True, **FAST), on_event=on_event)
+    assert notes == ["torch.compile off: no C++ compiler (test); training eager"]
+
+    class Broken(torch.nn.Module):
+        def __init__(self, module):
+            super().__init__()
+            self.module = module
+
+        def forward(self, *args, **kwargs):
+            raise RuntimeError("unsupported op (test)\ndetails")
+
+    monkeypatch.setattr(compiled, "compiler_missing", lambda: None)
+    monkeypatch.setattr(torch, "compile", lambda module, **kw: Broken(module))
+    fit(FitConfig(dataset=str(shards), out=str(tmp_path / "broken"), steps=6, compile=True, **FAST), on_event=on_event)
+    assert notes[1] == "torch.compile failed on the first step (RuntimeError: unsupported op (test)); training eager"
+    for run in ("nocxx", "broken"):
+        for name, value in _weights(tmp_path / "eager").items():
+            assert torch.equal(value, _weights(tmp_path / run)[name]), (run, name)
+    assert eager.step == 6
+
+
+@pytest.mark.slow
+def test_compiled_training_learns_and_resumes_exactly(shards, tmp_path):
+    """The inductor path for real (this machine has g++): it lowers the loss, and a resumed
+    compiled run matches an uninterrupted one."""
+    from sketchtrain.training.compiled import compiler_missing
+
+    if compiler_missing():
+        pytest.skip(compiler_missing())
+    args = {**FAST, "val_every": 6, "ckpt_every": 6}
+    straight = fit(FitConfig(dataset=str(shards), out=str(tmp_path / "a"), steps=12, compile=True, optimizer="adam",
+                             lr=3e-3, **args))
+    fit(FitConfig(dataset=str(shards), out=str(tmp_path / "b"), steps=6, compile=True, optimizer="adam", lr=3e-3, **args))
+    resumed = fit(FitConfig(dataset=str(shards), out=str(tmp_path / "b"), steps=12, compile=True, resume=True,
+                            optimizer="adam", lr=3e-3, **args))
+    losses = lambda r: [(h["step"], h["kind"], h["loss"]) for h in r.history]
+    assert losses(straight) == losses(resumed)
+    assert straight.last_val_loss < straight.first_val_loss

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sketchtrain.devices import resolve_device
+from sketchtrain.devices import auto_precision, cpu_has_bf16, resolve_device  # noqa: F401 (cpu_has_bf16: public name of 0.1)
 from sketchtrain.models.checkpoint import CheckpointError, check_finite, model_from_checkpoint, recognise
 from sketchtrain.models.registry import fold_for_inference
 from sketchtrain.models.fcn import RELEASED_NORMALISATION
@@ -38,13 +38,6 @@ from sketchtrain.inference.tiling import BLEND, MARGIN, TILE, TILE_PIXELS, Tiled
 # lines like their own demo input, test.png, which their script runs at scale 1; its median line
 # width by sketchdata.image.linewidth is 1.13 px.
 RELEASED_LINE_WIDTH = 1.13
-
-
-def cpu_has_bf16() -> bool:
-    try:
-        return bool(torch.cpu._is_avx512_bf16_supported())
-    except AttributeError:
-        return False
 
 
 def load_model(path: str | Path, constants: str | None = None) -> tuple[nn.Module, dict]:
@@ -96,7 +89,7 @@ class Simplifier(TiledRunner):
     def __post_init__(self):
         self.device = resolve_device(self.device)
         if self.precision == "auto":
-            self.precision = "bf16" if (self.device == "cuda" or cpu_has_bf16()) else "fp32"
+            self.precision = auto_precision(self.device)
         if self.precision not in ("bf16", "fp32"):
             raise ValueError(f"precision must be auto, bf16 or fp32, got {self.precision!r}")
         self.stride = int(getattr(self.model, "stride", 8))

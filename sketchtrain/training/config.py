@@ -16,7 +16,7 @@ D_PRETRAIN = 1000  # discriminator-only iterations before the generator moves (-
 
 OPTIMIZERS = ("adadelta", "adam")
 LR_SCHEDULES = ("constant", "cosine")
-PRECISIONS = ("bf16", "fp32")
+PRECISIONS = ("auto", "bf16", "fp32")
 
 
 def option(default, help: str = "", flags: tuple[str, ...] = (), cli: bool = True):
@@ -45,7 +45,8 @@ class FitConfig:
                                   "(cross-entropy on logits).")
     paper_weight: float = option(1.0, "Weight of paper pixels relative to ink; 3 makes the benchmarks' stroke level "
                                       "(191) the 50% ink decision.")
-    precision: str = option("bf16", "bf16 (autocast) | fp32.")
+    precision: str = option("auto", "auto (bf16 on CUDA and on CPUs with native bf16, else fp32; a resumed run keeps "
+                                    "its own) | bf16 (autocast) | fp32.")
     val_every: int = option(100, "Validate (and draw pictures) every N steps.")
     val_samples: int = option(256, "Validation samples per evaluation.")
     image_every: int = option(0, "Progression image every N steps (0 = with each validation).")
@@ -61,6 +62,9 @@ class FitConfig:
     norm_samples: int = option(64, cli=False)
     channels_last: bool = option(True, "Channels-last tensors in training (bf16 steps 4-12% faster here).",
                                  flags=("--channels-last/--no-channels-last",))
+    compile: bool = option(False, "torch.compile (inductor) the network for supervised steps; eager when no C++ "
+                                  "compiler is found or compiling fails (a one-line note).",
+                           flags=("--compile/--no-compile",))
     # adversarial augmentation (Mastering Sketching; sketchtrain.training.adversarial)
     adversarial: bool = option(False, "Adversarial augmentation (Mastering Sketching): a discriminator, and unpaired "
                                       "rough sketches / line drawings. Needs --init.")

@@ -1,7 +1,7 @@
 """`sketchtrain fit`: train the simplification network on sketchdata shards.
 
 ADADELTA by default (the paper: no learning rate to tune), Adam as an option; bf16 autocast
-on CPU and GPU; weighted MSE with the paper's loss map; validation every N steps; atomic,
+on GPUs and on CPUs that compute bf16 natively (fp32 elsewhere, where bf16 is emulated); weighted MSE with the paper's loss map; validation every N steps; atomic,
 self-describing checkpoints; exact resume; torchrun for several processes.
 """
 
@@ -22,9 +22,10 @@ from torch.nn.parallel import DistributedDataParallel
 from sketchdata.image.io import atomic_write_bytes
 
 from sketchtrain.training.adversarial import Adversary
+from sketchtrain.training.compiled import TrainingCompiler
 from sketchtrain.models.checkpoint import load_checkpoint, restore_training_state, save_checkpoint, training_checkpoint
 from sketchtrain.training.config import FitConfig  # the options live without torch (the CLI imports them alone)
-from sketchtrain.devices import resolve_device
+from sketchtrain.devices import auto_precision, resolve_device
 from sketchtrain.training.data import dataset_shards, manifest_fingerprint, train_batches
 from sketchtrain.training.distributed import (DistInfo, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)
@@ -115,6 +116,8 @@ def _resume_point(cfg: FitConfig, out: Path, is_main: bool, manifest_hash: str) 
     if not last.exists():
         raise FileNotFoundError(f"--resume: {last} does not exist (start without --resume)")
     data = load_checkpoint(last)
+    if cfg.precision == "auto":  # a resumed run keeps the precision it was trained in
+        cfg.precision = data["args"].get("precision", "bf16")
     for key in RESUME_FIXED:
         saved = data["args"].get(key, getattr(FitConfig, key, None))  # older runs lack newer keys: defaults
         if saved != getattr(cfg, key):
@@ -141,6 +144,8 @@ class _Run:
         torch.set_num_threads(cfg.threads or max(1, (os.cpu_count() or 1) // info.world_size))
         self.loss_cfg = LossMapConfig(kind=cfg.loss)
         resume_data = _resume_point(cfg, self.out, info.is_main, manifest_fingerprint(manifest))
+        if cfg.precision == "auto":  # recorded as chosen, so the run's args say what it trained in
+            cfg.precision = auto_precision(device.type)
         if info.is_main and self.out.is_dir():
             remove_stale_checkpoint_temporaries(self.out)
         self.skipped: list[dict] = []  # unreadable shards / samples met in the main process
@@ -157,6 +162,10 @@ class _Run:
                 self.adversary.restore(resume_data)
         self.train_model = DistributedDataParallel(
             self.model, device_ids=[device.index] if device.type == "cuda" else None) if info.enabled else self.model
+        # adversarial steps call the generator three ways (pairs, unpaired, discriminator): eager
+        self.compiler = TrainingCompiler(self.train_model, cfg.compile and not cfg.adversarial,
+                                         note=lambda message: emit("note", {"message": message}),
+                                         passthrough=(TrainingStopped,))
         self.model.train()
         self.dataset_ref = {"path": str(cfg.dataset), "manifest_sha256_16": manifest_fingerprint(manifest)}
         if info.is_main:
@@ -219,12 +228,17 @@ class _Run:
 
     def supervised_step(self, inp, tgt, weights) -> tuple[torch.Tensor, dict]:
         cfg = self.cfg
-        with _autocast(self.device, cfg.precision):
-            out_batch, _ = forward_for_loss(self.train_model, inp, cfg.loss)
-        loss = pixel_loss(cfg.loss, out_batch, tgt, weights, cfg.paper_weight)
-        self.stop_on_nan(loss)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+
+        def forward_backward(network) -> torch.Tensor:
+            with _autocast(self.device, cfg.precision):
+                out_batch, _ = forward_for_loss(network, inp, cfg.loss)
+            loss = pixel_loss(cfg.loss, out_batch, tgt, weights, cfg.paper_weight)
+            self.stop_on_nan(loss)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            return loss
+
+        loss = self.compiler.run(forward_backward, reset=lambda: self.optimizer.zero_grad(set_to_none=True))
         self.take_optimizer_step()
         return loss, {"kind": "train", "loss": loss.item()}
 
