@@ -16,8 +16,8 @@ cores, one loader worker; in bf16 as the shipped model was trained and in fp32, 
 - the parts of a step on preloaded batches: forward, loss, backward, optimiser, each in ms and
   GFLOP/s (backward counted as twice the forward's multiply-adds) and as a share of the
   reference rate;
-- the loop as `fit` runs it (DataLoader with one worker feeding the step): the share of the
-  wall time the compute threads wait for data;
+- the loop as `fit` runs it (DataLoader with one worker feeding the step), and with the data
+  in the main process (--workers 0): samples/s and the share of the wall time the step waits;
 - with --compile, the same parts with the network under torch.compile (inductor), eager and
   compiled alternated, compile time reported apart.
 """
@@ -90,14 +90,14 @@ def fresh_model(compiled: bool):
     return (torch.compile(model) if compiled else model), optimizer
 
 
-def loop_wait(shards, steps: int, precision: str) -> tuple[float, float]:
-    """(share of wall time spent waiting for the next batch, samples/s) of the fit loop with one
-    loader worker, as `fit` runs it by default."""
+def loop_wait(shards, steps: int, precision: str, workers: int = 1) -> tuple[float, float]:
+    """(share of wall time spent waiting for the next batch, samples/s) of the fit loop with
+    ``workers`` loader processes (`fit`'s default: 1; 0 = data in the main process)."""
     model, optimizer = fresh_model(False)
     waited, start, n = 0.0, None, 0
     t_ask = time.perf_counter()
     for i, (inp, tgt, w) in enumerate(train_batches(shards, BATCH, CROP, LossMapConfig(kind="mse"), 0, 0, 0,
-                                                    steps + 5, 1, stride=model.stride)):
+                                                    steps + 5, workers, stride=model.stride)):
         got = time.perf_counter()
         if i == 5:
             start, waited = got, 0.0
@@ -121,9 +121,15 @@ def main() -> None:
     ap.add_argument("dataset", nargs="?", default=str(ROOT / "datasets" / "default_model_procedural"))
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--compile", action="store_true", help="also time the network under torch.compile")
+    ap.add_argument("--loop-only", action="store_true", help="only the fit loop with 1 and 0 loader workers")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     train, _, _ = dataset_shards(args.dataset)
+    if args.loop_only:
+        for workers in (1, 0, 1, 0):
+            wait, rate = loop_wait(train, args.steps, auto_precision("cpu"), workers)
+            print(f"fit's loop, {workers} loader workers: {rate:.1f} samples/s, waits {100 * wait:.0f}%")
+        return
     native = cpu_has_bf16()
     refs = {"fp32": reference_rate("fp32"), "bf16": reference_rate("bf16", 512 if native else 128, 2 if native else 1)}
     auto = auto_precision("cpu")
@@ -173,9 +179,11 @@ def main() -> None:
     if compile_s is not None:
         print(f"\ncompile (first step): {compile_s:.1f} s; compiled / eager {auto} step time: "
               f"{sum(results[f'compiled {auto}'].values()) / sum(results[f'eager {auto}'].values()):.2f}")
-    wait, rate = loop_wait(train, args.steps, auto)
-    print(f"\nfit's loop in {auto}, 1 loader worker: {rate:.1f} samples/s, compute threads wait for data "
-          f"{100 * wait:.0f}% of the time")
+    print()
+    for workers in (1, 0, 1, 0):  # alternated
+        wait, rate = loop_wait(train, args.steps, auto, workers)
+        print(f"fit's loop in {auto}, {workers} loader workers: {rate:.1f} samples/s, the step waits for data "
+              f"{100 * wait:.0f}% of the time")
 
 
 if __name__ == "__main__":
