@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sketchdata.drawing.render import render_polylines
-from sketchdata.effects.fields import MARK, graphite_darkness
+from sketchdata.effects.fields import drawing_marks
 
 DARKNESS_RATIO = (0.35, 1.0)  # guide darkness over the drawing's line darkness
 WIDTH_PX = (0.6, 1.6)
@@ -47,13 +47,12 @@ def construction(image: np.ndarray, strength: float, rng: np.random.Generator) -
     256 x 256 px of drawing, each up to as dark as its lines."""
     if strength <= 0:
         return image.copy()
-    dark = graphite_darkness(image)
-    lines = dark > MARK
-    ys, xs = np.nonzero(lines)
-    if len(xs) < 20:
+    found = drawing_marks(image)
+    if found is None:
         return image.copy()
+    _, lines, line_dark = found
+    ys, xs = np.nonzero(lines)
     h, w = image.shape
-    line_dark = float(np.median(dark[lines]))
     count = 1 + int(rng.poisson(3.0 * strength * h * w / 256**2))
     guides, widths, inks = [], [], []
     for _ in range(count):

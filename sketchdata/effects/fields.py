@@ -46,3 +46,13 @@ def graphite_darkness(image: np.ndarray) -> np.ndarray:
     1 black. Visible graphite is darker than ``MARK``."""
     paper = float(np.median(image))
     return np.clip((paper - image) / max(paper, 1e-6), 0.0, 1.0)
+
+
+def drawing_marks(image: np.ndarray, least: int = 20) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """(darkness, visible graphite mask, median darkness of that graphite) of a drawing, or None
+    when fewer than ``least`` pixels are graphite (nothing to draw from)."""
+    dark = graphite_darkness(image)
+    marks = dark > MARK
+    if int(marks.sum()) < least:
+        return None
+    return dark, marks, float(np.median(dark[marks]))

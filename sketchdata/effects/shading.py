@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from sketchdata.drawing.render import render_polylines
-from sketchdata.effects.fields import MARK, graphite_darkness, paper_grain, smooth_noise
+from sketchdata.effects.fields import drawing_marks, paper_grain, smooth_noise
 
 # share of the drawing's graphite that is shading, and shading darkness over line darkness:
 # the tuning scans' extremes (benchmarks/real/scan_shading_tuning.json)
@@ -123,12 +123,11 @@ def shading(image: np.ndarray, strength: float, rng: np.random.Generator) -> np.
     if strength <= 0:
         return image.copy()
     s = float(strength)
-    dark = graphite_darkness(image)
-    lines = dark > MARK
-    if lines.sum() < 20:
+    found = drawing_marks(image)
+    if found is None:
         return image.copy()
+    dark, lines, line_dark = found
     line_mass = float(dark[lines].sum())
-    line_dark = float(np.median(dark[lines]))
     lo, hi = SHADING_SHARE
     share = float(np.exp(rng.uniform(np.log(lo), np.log(lo + (hi - lo) * s))))
     wanted = share / (1.0 - share) * line_mass
