@@ -290,6 +290,9 @@ def release(
                                                "output levels (README, model card); default: no levels."),
     note: list[str] = typer.Option([], "--note", help="KEY=VALUE stored in the checkpoint's `shipped` record "
                                    "(recipe, run, ...); repeatable."),
+    scale_rule: Optional[str] = typer.Option(None, "--scale-rule", help="How --scale auto reads an input's line "
+                                             "width with this model: median | lines (README); default: the "
+                                             "checkpoint's own."),
 ):
     """Write a checkpoint to ship: float16 weights, no optimiser state, output levels set on a validation split."""
     from sketchtrain.errors import CheckpointError
@@ -303,7 +306,7 @@ def release(
         _fail(f"--note takes KEY=VALUE, got {bad[0]!r}")
     try:
         refuse_overwriting([out], [checkpoint], "choose another --out")
-        slim = save_slim(checkpoint, out, record, levels_from=levels_from)
+        slim = save_slim(checkpoint, out, record, levels_from=levels_from, scale_rule=scale_rule)
     except (CheckpointError, DatasetError, OverwriteRefused, ValueError, OSError) as exc:
         _fail(str(exc))
     levels = slim["shipped"].get("output_levels")

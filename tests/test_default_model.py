@@ -41,6 +41,53 @@ def test_auto_scale_brings_the_input_line_width_to_the_models():
     assert median_stroke_width(resized) == pytest.approx(2.0, abs=0.4)
 
 
+def _lines_with_shading(width: float) -> np.ndarray:
+    """Single lines in the top 40%, dense shading (strokes 2 px apart, so they merge into dark
+    bands) below: more than half the tiles hold shading, as on a shaded pencil scan."""
+    lines = [np.array([[10, 8 + 13 * k], [240, 12 + 13 * k]], float) for k in range(8)]
+    hatch = [np.array([[10, 120 + 2 * k + 12 * (k // 4)], [240, 120 + 2 * k + 12 * (k // 4)]], float) for k in range(28)]
+    return render_polylines(lines + hatch, (256, 256), widths=width)
+
+
+def test_the_lines_rule_reads_single_lines_where_the_median_reads_shading():
+    from sketchdata.image.linewidth import stroke_width
+
+    drawing = _lines_with_shading(1.5)
+    lines, median = stroke_width(drawing, "lines"), stroke_width(drawing, "median")
+    assert lines == pytest.approx(stroke_width(_drawing(1.5), "median"), abs=0.35)
+    assert median > 1.5 * lines  # the hatched block counts as wide line
+    assert auto_scale(drawing, 3.0, "lines") > 1.3 * auto_scale(drawing, 3.0, "median")
+    assert auto_scale(drawing, 3.0) == auto_scale(drawing, 3.0, "median")  # the default: older checkpoints
+    with pytest.raises(ValueError, match="median, lines"):
+        auto_scale(drawing, 3.0, "p99")
+
+
+def test_checkpoints_keep_the_scale_rule_they_were_made_with(tmp_path):
+    from dataclasses import replace
+
+    from sketchtrain.inference.runner import Simplifier, load_model
+    from sketchtrain.models.checkpoint import load_checkpoint, save_checkpoint
+
+    model = calibrated_model()
+    model.config = replace(model.config, line_width=3.0)
+    old = save_model_checkpoint(tmp_path / "old.pt", model)
+    data = load_checkpoint(old)
+    data["model"].pop("scale_rule")  # as written before the rule existed
+    save_checkpoint(old, data)
+    loaded, info = load_model(old)
+    assert info["scale_rule"] == "median" and Simplifier(loaded, line_width=3.0).scale_rule == "median"
+    drawing = _lines_with_shading(1.5)
+    assert Simplifier(loaded, line_width=3.0).choose_scale(drawing, "auto") == auto_scale(drawing, 3.0, "median")
+    # release can move a checkpoint to the lines rule; what it wrote says so
+    result = runner.invoke(app, ["release", str(old), "-o", str(tmp_path / "new.pt"), "--scale-rule", "lines"])
+    assert result.exit_code == 0, result.output
+    loaded, info = load_model(tmp_path / "new.pt")
+    assert info["scale_rule"] == "lines" and load_checkpoint(tmp_path / "new.pt")["shipped"]["scale_rule"] == "lines"
+    assert Simplifier(loaded, line_width=3.0).choose_scale(drawing, "auto") == auto_scale(drawing, 3.0, "lines")
+    result = runner.invoke(app, ["release", str(old), "-o", str(tmp_path / "bad.pt"), "--scale-rule", "p99"])
+    assert result.exit_code != 0 and "median, lines" in result.output and not (tmp_path / "bad.pt").exists()
+
+
 @pytest.fixture(scope="module")
 def wide_line_model(tmp_path_factory) -> Path:
     from dataclasses import replace

@@ -42,7 +42,7 @@ def exported(request, tmp_path_factory) -> tuple[Path, Path]:
     arch, variant = request.param
     folder = tmp_path_factory.mktemp(arch)
     model = calibrated_model() if arch == "fcn" else _trained_statistics_model(arch, variant)
-    model.config = dataclasses.replace(model.config, line_width=1.7)
+    model.config = dataclasses.replace(model.config, line_width=1.7, scale_rule="lines")
     checkpoint = save_model_checkpoint(folder / "m.pt", model)
     done = subprocess.run([sys.executable, "-m", "sketchtrain", "export", "--model", str(checkpoint), "-o",
                            str(folder / "m.xml")], capture_output=True, text=True)
@@ -68,6 +68,7 @@ def compare_with_pytorch(checkpoint: str, xml: str) -> None:
     tiled = OpenVinoRunner(xml, precision="fp32", tile=64, margin=64, tile_pixels=1)
     assert whole.stride == torch_runner.stride and whole.margin == torch_runner.margin
     assert whole.line_width == pytest.approx(1.7) == info["line_width"]
+    assert whole.scale_rule == "lines" == info["scale_rule"] == torch_runner.scale_rule  # the IR keeps the rule
     for shape in [(37, 53), (203, 298)]:
         image = procedural_line_art(shape, np.random.default_rng(shape[0]))
         reference = torch_runner.simplify(image)

@@ -33,6 +33,7 @@ def test_training_lowers_validation_loss_and_writes_its_artifacts(shards, tmp_pa
     assert ckpt["step"] == 30 and ckpt["model"]["variant"] == "sixteenth" and ckpt["args"]["lr"] == 3e-3
     assert ckpt["dataset"]["manifest_sha256_16"] and 0.5 < ckpt["model"]["norm_mean"] < 1
     assert 0.5 < ckpt["model"]["line_width"] < 8  # the inputs' measured line width, for --scale auto
+    assert ckpt["model"]["scale_rule"] == "lines"  # runs started since the rule existed
     model = model_from_checkpoint(ckpt)
     assert model(torch.ones(1, 1, 16, 16)).shape == (1, 1, 16, 16)
 

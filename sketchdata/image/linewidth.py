@@ -2,9 +2,9 @@
 
 Ink is found with a local threshold (Sauvola: scans have uneven paper and faint pencil) and
 kept only where it is clearly darker than the paper; widths are measured tile by tile as ink
-mass over line length (see :func:`width_samples`), and the median over tiles is the drawing's
-line width. ``simplify --scale auto`` uses
-it to bring an input's lines to the width a model was trained on.
+mass over line length (see :func:`width_samples`), and a percentile over tiles is the drawing's
+line width (:data:`WIDTH_STATISTICS`). ``simplify --scale auto`` uses it to bring an input's lines
+to the width a model was trained on.
 """
 
 from __future__ import annotations
@@ -18,6 +18,13 @@ from skimage.morphology import skeletonize
 # lines of width 1, 1.5, 2, 3, 4, 6 px (tests/test_linewidth.py), which then read within 0.15 px
 ANTIALIAS_SPREAD = 0.5
 MIN_TILES = 3  # fewer tiles with lines than this: too little ink to measure
+# how a drawing's line width is read from its tile widths: the percentile of each named statistic.
+# "median": every tile alike (training inputs, and --scale auto of checkpoints made before
+# "lines" existed). "lines": the drawing's single lines. On a pencil scan the upper tiles are
+# shading, hatching and bundles of strokes, which read several times wider than one line; the
+# 25th percentile put auto inside the by-eye range on 7 of the 8 tuning scans where the median
+# did on 4 (benchmarks/real/scale_by_eye.json, issue 23).
+WIDTH_STATISTICS = {"median": 50.0, "lines": 25.0}
 
 
 def ink_mask(image: np.ndarray, window: int = 31, k: float = 0.2, contrast: float = 0.08) -> np.ndarray:
@@ -68,8 +75,21 @@ def width_samples(image: np.ndarray, block: int = 32, min_length: int = 12) -> n
     return np.maximum(widths, 0.25).astype(np.float32)
 
 
+def check_width_statistic(statistic: str) -> str:
+    """``statistic`` when it is one of WIDTH_STATISTICS, else a ValueError naming them."""
+    if statistic not in WIDTH_STATISTICS:
+        raise ValueError(f"unknown line width statistic {statistic!r}; choose from {', '.join(WIDTH_STATISTICS)}")
+    return statistic
+
+
 def median_stroke_width(image: np.ndarray, max_pixels: int = 4_000_000) -> float | None:
-    """The drawing's typical line width in pixels, or None when it has too little ink.
+    """The median of the drawing's tile widths (see :func:`stroke_width`)."""
+    return stroke_width(image, "median", max_pixels)
+
+
+def stroke_width(image: np.ndarray, statistic: str = "median", max_pixels: int = 4_000_000) -> float | None:
+    """The drawing's line width in pixels read with ``statistic`` (WIDTH_STATISTICS), or None
+    when it has too little ink.
 
     Above ``max_pixels`` (a large scan) it is measured on a grid of 1024 px crops covering about
     that many pixels, at full resolution (resizing would change the widths it measures)."""
@@ -84,7 +104,7 @@ def median_stroke_width(image: np.ndarray, max_pixels: int = 4_000_000) -> float
         samples = width_samples(image)
     if samples.size < MIN_TILES:
         return None
-    return float(np.median(samples))
+    return float(np.percentile(samples, WIDTH_STATISTICS[check_width_statistic(statistic)]))
 
 
 def width_summary(samples: np.ndarray) -> dict:

@@ -129,7 +129,8 @@ def _export_openvino(model, probes, references, out: Path, info: dict) -> tuple[
         converted = ov.convert_model(str(onnx_path))
         converted.set_rt_info(json.dumps({"stride": int(getattr(model, "stride", 8)),
                                           "receptive_radius": int(getattr(model, "receptive_radius", 0)),
-                                          "line_width": info.get("line_width"), "source": info}),
+                                          "line_width": info.get("line_width"),
+                                          "scale_rule": info.get("scale_rule", "median"), "source": info}),
                               [OPENVINO_INFO_KEY])
         ov.save_model(converted, str(xml), compress_to_fp16=False)
         compiled = ov.Core().compile_model(str(xml), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})

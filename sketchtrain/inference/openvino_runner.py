@@ -84,6 +84,7 @@ class OpenVinoRunner(TiledRunner):
     threads: int = 0
     views: int = 1
     line_width: float | None = None  # None: the one recorded in the IR
+    scale_rule: str | None = None  # None: the one recorded in the IR ("median" in IRs from before it)
     info: dict = field(default_factory=dict, init=False)
 
     def __post_init__(self):
@@ -95,6 +96,8 @@ class OpenVinoRunner(TiledRunner):
         self.stride = int(self.info["stride"])
         if self.line_width is None:
             self.line_width = self.info.get("line_width")
+        if self.scale_rule is None:
+            self.scale_rule = self.info.get("scale_rule", "median")
         self._check_tiling(int(self.info.get("receptive_radius", 0)))
         self._config = {"PERFORMANCE_HINT": "LATENCY"}
         if PRECISION_HINTS[self.precision]:

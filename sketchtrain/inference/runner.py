@@ -56,7 +56,7 @@ def load_model(path: str | Path, constants: str | None = None) -> tuple[nn.Modul
             raise CheckpointError(f"{path}: {exc}") from None
         return model, {"kind": "checkpoint", "arch": model.config.arch, "variant": model.config.variant,
                        "step": data["step"], "norm": (model.config.norm_mean, model.config.norm_std),
-                       "line_width": model.config.line_width}
+                       "line_width": model.config.line_width, "scale_rule": model.config.scale_rule}
     # the authors' released weights
     if constants is None:
         found = re.findall(r"(gan|mse|pencil1|pencil2)", Path(path).name.lower())
@@ -85,8 +85,11 @@ class Simplifier(TiledRunner):
     threads: int = 0  # CPU threads for torch (process-wide, so set only when asked); 0: torch's own choice
     views: int = 1  # test-time augmentation: 1, 2, 4 or 8 rotated/flipped views, outputs averaged
     line_width: float | None = None  # the model's training line width, for scale "auto"
+    scale_rule: str | None = None  # None: the model's own (its config's scale_rule; "median" without one)
 
     def __post_init__(self):
+        if self.scale_rule is None:
+            self.scale_rule = getattr(getattr(self.model, "config", None), "scale_rule", "median")
         self.device = resolve_device(self.device)
         if self.precision == "auto":
             self.precision = auto_precision(self.device)

@@ -96,7 +96,8 @@ def make_runner(model_path: str | Path | None, options: SimplifyOptions) -> tupl
         if options.device not in ("auto", "cpu"):
             raise ValueError(f"{path}: OpenVINO models run on the CPU here; drop --device {options.device}")
         runner = OpenVinoRunner(path, **settings)
-        return runner, {**runner.info.get("source", {}), "kind": "openvino", "line_width": runner.line_width}
+        return runner, {**runner.info.get("source", {}), "kind": "openvino", "line_width": runner.line_width,
+                        "scale_rule": runner.scale_rule}
     from sketchtrain.inference.runner import Simplifier, load_model
 
     model, info = load_model(path, options.constants)

@@ -36,14 +36,16 @@ def check_views(views) -> int:
 AUTO_SCALE_RANGE = (0.5, 3.0)
 
 
-def auto_scale(image: np.ndarray, model_line_width: float | None) -> float:
-    """The scale that brings the image's median line width to the model's training line width
-    (1.0 when either is unknown), clipped to AUTO_SCALE_RANGE and rounded to 0.05."""
-    from sketchdata.image.linewidth import median_stroke_width
+def auto_scale(image: np.ndarray, model_line_width: float | None, rule: str = "median") -> float:
+    """The scale that brings the image's line width, read with ``rule`` (the model's scale_rule:
+    sketchdata.image.linewidth.WIDTH_STATISTICS), to the model's training line width (1.0 when
+    either is unknown), clipped to AUTO_SCALE_RANGE and rounded to 0.05."""
+    from sketchdata.image.linewidth import check_width_statistic, stroke_width
 
+    check_width_statistic(rule)
     if not model_line_width:
         return 1.0
-    width = median_stroke_width(image)
+    width = stroke_width(image, rule)
     if width is None:
         return 1.0
     scale = float(np.clip(model_line_width / width, *AUTO_SCALE_RANGE))
@@ -52,7 +54,7 @@ def auto_scale(image: np.ndarray, model_line_width: float | None) -> float:
 
 class TiledRunner(ABC):
     """Tiling, scale and views around ``_run``. Subclasses set ``stride``, ``tile``, ``margin``,
-    ``blend``, ``tile_pixels``, ``views`` and ``line_width``, call :meth:`_check_tiling` once,
+    ``blend``, ``tile_pixels``, ``views``, ``line_width`` and ``scale_rule``, call :meth:`_check_tiling` once,
     and implement ``_run``."""
 
     stride: int
@@ -62,6 +64,7 @@ class TiledRunner(ABC):
     tile_pixels: int
     views: int
     line_width: float | None
+    scale_rule: str  # how "auto" reads an input's line width (see auto_scale)
 
     def _check_tiling(self, receptive_radius: int) -> None:
         """Validate the settings; raise the margin to the receptive radius, so that a tile's kept
@@ -142,7 +145,7 @@ class TiledRunner(ABC):
     def choose_scale(self, image: np.ndarray, scale: float | str) -> float:
         """A number as given; "auto": see :func:`auto_scale`."""
         if scale == "auto":
-            return auto_scale(image, self.line_width)
+            return auto_scale(image, self.line_width, self.scale_rule)
         return float(scale)
 
     def simplify(self, image: np.ndarray, scale: float | str = 1.0,

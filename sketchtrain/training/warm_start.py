@@ -10,7 +10,7 @@ import torch
 
 from sketchtrain.models.registry import build_model, model_config
 from sketchtrain.training.data import measure_inputs
-from sketchtrain.models.config import ModelConfig
+from sketchtrain.models.config import NEW_RUN_SCALE_RULE, ModelConfig
 from sketchtrain.models.fcn import unfold_into
 
 
@@ -46,16 +46,19 @@ def build_run_model(cfg, resume_data: dict | None, train_shards: list[str],
     """The network with its input normalisation and line width: from the resumed run, from the
     --init weights, or measured on the training inputs."""
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
+    scale_rule = NEW_RUN_SCALE_RULE
     if resume_data is not None:
         norm = (resume_data["model"]["norm_mean"], resume_data["model"]["norm_std"])
         line_width = resume_data["model"].get("line_width")
+        scale_rule = resume_data["model"].get("scale_rule", ModelConfig.scale_rule)  # the run's own
     elif not train_shards:  # adversarial training on unpaired data alone: all of it comes from --init
         norm, line_width = (ModelConfig.norm_mean, ModelConfig.norm_std), None
     else:
         mean, std, line_width = measure_inputs(train_shards, max(cfg.norm_samples, 32), data_skipped)
         # norm_samples 0: the constants published with the authors' mse model
         norm = (mean, std) if cfg.norm_samples > 0 else (ModelConfig.norm_mean, ModelConfig.norm_std)
-    config = model_config(cfg.variant, cfg.arch, norm_mean=norm[0], norm_std=norm[1], line_width=line_width)
+    config = model_config(cfg.variant, cfg.arch, norm_mean=norm[0], norm_std=norm[1], line_width=line_width,
+                          scale_rule=scale_rule)
     model = build_model(config)
     if cfg.init and resume_data is None:
         # weights only make sense with the normalisation they were trained with
