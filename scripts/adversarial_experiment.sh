@@ -18,17 +18,23 @@ STEPS_OFF=${STEPS_OFF:-1500}
 STEPS_ON=${STEPS_ON:-1125}
 PRETRAIN=${PRETRAIN:-300}
 COMMON="--batch 16 --crop 128 --optimizer adam --lr 2e-4 --loss mse --paper-weight 3 --val-every 250 --ckpt-every 250 -q"
-[ -f datasets/default_model/manifest.json ] || $BIN/sketchdata build --recipe recipes/default_model.yaml --workers 2 -q
+# the paired data: the default model's recipe when its opt-in line art and paper scans were
+# fetched (scripts/fetch_clipart_and_paper.sh), else its procedural part alone (nothing to fetch)
+if [ -z "${PAIRED:-}" ]; then
+    if [ -d data/external/openclipart/render/train ]; then PAIRED=default_model; else PAIRED=default_model_procedural; fi
+fi
+RECIPE=recipes/$PAIRED.yaml; [ -f "$RECIPE" ] || RECIPE=recipes/experiments/$PAIRED.yaml
+[ -f "datasets/$PAIRED/manifest.json" ] || $BIN/sketchdata build --recipe "$RECIPE" --workers 2 -q
 [ -f datasets/adversarial_unpaired/manifest.json ] || \
     $BIN/sketchdata build --recipe recipes/experiments/adversarial_unpaired.yaml --workers 2 -q
 [ -f datasets/heldout/manifest.json ] || $BIN/sketchdata build --recipe recipes/experiments/heldout.yaml --workers 2 -q
 run() {  # NAME STEPS EXTRA...
     local name=$1 steps=$2; shift 2
     local resume=""; [ -f "runs/$name/last.pt" ] && resume="--resume"
-    /usr/bin/time -f "$name: %e s wall" $BIN/sketchtrain fit datasets/default_model -o "runs/$name" --init "$START" \
+    /usr/bin/time -f "$name: %e s wall" $BIN/sketchtrain fit "datasets/$PAIRED" -o "runs/$name" --init "$START" \
         $START_ARCH --steps "$steps" $COMMON "$@" $resume
     $BIN/sketchtrain release "runs/$name/last.pt" -o "runs/$name/slim.pt" --note "run=runs/$name" \
-        --levels-from datasets/default_model
+        --levels-from "datasets/$PAIRED"
     $BIN/sketchtrain evaluate datasets/heldout --model "runs/$name/slim.pt" --scale 1 --no-baselines -o "runs/$name/eval_heldout" -q
     $BIN/sketchtrain sheet $(python3 -c "import json; print(' '.join('../shared/data/rough/' + n for n in json.load(open('benchmarks/real/scans_split.json'))['judging']))") \
         --model "runs/$name/slim.pt" -o "runs/$name/judging_sheet.png"
