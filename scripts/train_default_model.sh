@@ -6,7 +6,9 @@
 # 12000 more from the first stage's best checkpoint at lr 1e-3, both cosine), and store the
 # best checkpoint of the last stage (picked on the validation split) as a slim float16
 # checkpoint with output levels set on the validation split (sketchtrain/release/calibrate.py).
-# About 100 minutes on a 2-core CPU (README, model card).
+# About 100 minutes on a 2-core CPU with native bf16 (README, model card). The weights shipped
+# today were trained from RECIPE=recipes/experiments/default_model_procedural.yaml; the default
+# RECIPE is the next model's mix (line art, paper scans, shading: README, issue 23).
 # Precision: fit's --precision auto (bf16 where the CPU has it natively or on CUDA, else fp32).
 # Environment: STEPS (20000), STAGE2_STEPS (12000; 0 = one stage), ARCH (unet), VARIANT (small),
 # RECIPE (recipes/default_model.yaml), WORKERS (2), RUN (runs/default_model; the second stage
