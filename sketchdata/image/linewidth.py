@@ -23,7 +23,8 @@ MIN_TILES = 3  # fewer tiles with lines than this: too little ink to measure
 # "lines" existed). "lines": the drawing's single lines. On a pencil scan the upper tiles are
 # shading, hatching and bundles of strokes, which read several times wider than one line; the
 # 25th percentile put auto inside the by-eye range on 7 of the 8 tuning scans where the median
-# did on 4 (benchmarks/real/scale_by_eye.json, issue 23).
+# did on 4 with the model shipped in 2026-11, 4 against 3 with the next model's candidate
+# (benchmarks/real/scale_by_eye.json, issue 23; the README gives the judging half's record).
 WIDTH_STATISTICS = {"median": 50.0, "lines": 25.0}
 
 
