@@ -230,3 +230,30 @@ def test_compiled_training_learns_and_resumes_exactly(shards, tmp_path):
     losses = lambda r: [(h["step"], h["kind"], h["loss"]) for h in r.history]
     assert losses(straight) == losses(resumed)
     assert straight.last_val_loss < straight.first_val_loss
+
+
+@pytest.mark.slow
+def test_a_mix_of_datasets_trains_on_both_records_them_and_resumes_only_on_the_same_mix(tiny_project, shards,
+                                                                                        tmp_path):
+    from sketchtrain.training.data import training_pool
+
+    other = Path(build_dataset(load_recipe(tiny_project / "recipe.yaml").model_copy(update={"seed": 7}),
+                               tmp_path / "other").out_dir)
+    alone_train, alone_val, alone_hash = training_pool(shards, None)
+    train, val, mixed_hash = training_pool(shards, [str(other)])
+    other_train = sorted(str(p) for p in other.glob("train-*.tar"))
+    assert train == alone_train + other_train and val == alone_val  # validation stays on DATASET
+    assert mixed_hash != alone_hash and len(mixed_hash) == 16
+    cfg = dict(dataset=str(shards), out=str(tmp_path / "run"), mix=[str(other)], **FAST)
+    fit(FitConfig(steps=5, **cfg))
+    ckpt = load_checkpoint(tmp_path / "run" / "last.pt")
+    assert ckpt["dataset"]["mix"] == [str(other)] and ckpt["dataset"]["manifest_sha256_16"] == mixed_hash
+    assert fit(FitConfig(steps=7, resume=True, **cfg)).step == 7
+    with pytest.raises(ValueError, match="other data"):  # the same run without its mix
+        fit(FitConfig(steps=9, resume=True, **{**cfg, "mix": None}))
+    with pytest.raises(ValueError, match="names a dataset twice"):
+        FitConfig(steps=5, **{**cfg, "out": str(tmp_path / "run2"), "mix": [str(shards)]})
+    with pytest.raises(ValueError, match="is the dataset folder"):
+        FitConfig(steps=5, **{**cfg, "out": str(other)})
+    with pytest.raises(DataError, match="no such folder"):
+        fit(FitConfig(steps=5, **{**cfg, "out": str(tmp_path / "run3"), "mix": [str(tmp_path / "missing")]}))

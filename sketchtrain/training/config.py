@@ -32,6 +32,10 @@ class FitConfig:
 
     dataset: str = field(metadata={"help": "Dataset folder built by `sketchdata build`.", "argument": True})
     out: str = field(metadata={"help": "Run folder (checkpoints, metrics, pictures).", "flags": ("--out", "-o")})
+    # a run's data mix: more shards in the pool that training draws from uniformly
+    mix: list[str] | None = option(None, "Another dataset whose training shards join DATASET's (repeatable); shards "
+                                         "are drawn alike, so each set's share is its share of the shards. Validation "
+                                         "stays on DATASET.")
     arch: str = option("fcn", "Architecture (`sketchtrain architectures` lists them): fcn is the paper's network.")
     variant: str = option("", "The architecture's size (`sketchtrain architectures`); default: its default variant.")
     steps: int = option(1000, "Optimiser steps in total (a resumed run continues to this).")
@@ -77,6 +81,7 @@ class FitConfig:
     tensorboard: bool = option(False, "Also write TensorBoard event files to OUT/tensorboard (pip install tensorboard).")
 
     def __post_init__(self) -> None:
+        self.mix = [str(d) for d in self.mix] if self.mix else None  # no mix is None, from the CLI or from code
         self.validate()
 
     def _check_folders(self) -> None:
@@ -87,9 +92,13 @@ class FitConfig:
         from sketchdata.files import OverwriteRefused
 
         out = Path(self.out).resolve()
-        if out == Path(self.dataset).resolve():
-            raise ValueError(f"--out {self.out} is the dataset folder {self.dataset}: a run's checkpoints and pictures "
-                             "go into a folder of their own; choose another --out")
+        for dataset in (self.dataset, *(self.mix or ())):
+            if out == Path(dataset).resolve():
+                raise ValueError(f"--out {self.out} is the dataset folder {dataset}: a run's checkpoints and pictures "
+                                 "go into a folder of their own; choose another --out")
+        if len({Path(d).resolve() for d in (self.dataset, *(self.mix or ()))}) < 1 + len(self.mix or ()):
+            raise ValueError(f"--mix names a dataset twice (or DATASET itself): {self.dataset}, {', '.join(self.mix)}; "
+                             "name each dataset once")
         if self.init and Path(self.init).resolve().parent == out and not self.resume:
             raise OverwriteRefused(f"training into {self.out} would overwrite the input {self.init} (its checkpoints "
                                    "are written there); choose another --out, or copy the weights elsewhere first")

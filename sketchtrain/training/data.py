@@ -67,6 +67,24 @@ def dataset_shards(dataset: str | Path, require_pairs: bool = True) -> tuple[lis
     return train, val, manifest
 
 
+def training_pool(dataset: str | Path, mix: list[str] | None, require_pairs: bool = True
+                  ) -> tuple[list[str], list[str], str]:
+    """(training shards of DATASET and of each --mix dataset, DATASET's validation shards, the pool's
+    fingerprint). Without a mix the fingerprint is DATASET's manifest hash, as in runs from before
+    --mix; with one it hashes every member's, in order, so resuming on another mix is refused."""
+    train, val, manifest = dataset_shards(dataset, require_pairs)
+    fingerprints = [manifest_fingerprint(manifest)]
+    for other in mix or ():
+        extra, _, extra_manifest = dataset_shards(other, require_pairs=False)
+        if not extra:
+            raise DataError(f"--mix {other}: no training shards (train-*.tar); is the build finished? "
+                            "Run `sketchdata inspect` on it")
+        train = train + extra
+        fingerprints.append(manifest_fingerprint(extra_manifest))
+    fingerprint = fingerprints[0] if len(fingerprints) == 1 else manifest_fingerprint({"mix": fingerprints})
+    return train, val, fingerprint
+
+
 def _decode(png: bytes, key: str, name: str) -> np.ndarray:
     """The one image decoder (sketchdata.image.io.decode_grey), with the sample named on failure."""
     try:

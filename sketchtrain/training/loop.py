@@ -26,7 +26,7 @@ from sketchtrain.training.compiled import TrainingCompiler
 from sketchtrain.models.checkpoint import load_checkpoint, restore_training_state, save_checkpoint, training_checkpoint
 from sketchtrain.training.config import FitConfig  # the options live without torch (the CLI imports them alone)
 from sketchtrain.devices import auto_precision, resolve_device
-from sketchtrain.training.data import dataset_shards, manifest_fingerprint, train_batches
+from sketchtrain.training.data import train_batches, training_pool
 from sketchtrain.training.distributed import (DistInfo, average_buffers, barrier, broadcast_flag, gather_objects, init_distributed,
                           shutdown, weights_digest)
 from sketchtrain.training.losses import LossMapConfig, forward_for_loss, pixel_loss
@@ -125,8 +125,8 @@ def _resume_point(cfg: FitConfig, out: Path, is_main: bool, manifest_hash: str) 
     saved_hash = (data.get("dataset") or {}).get("manifest_sha256_16")
     if saved_hash is not None and saved_hash != manifest_hash:
         raise ValueError(f"--resume: {last} was trained on {data['dataset'].get('path')} (manifest {saved_hash}), but "
-                         f"{cfg.dataset} has manifest {manifest_hash}: another dataset; resume on the run's own "
-                         "dataset, or start a new run (--init to start from its weights)")
+                         f"{cfg.dataset} (with --mix {cfg.mix}) has {manifest_hash}: other data; resume on the "
+                         "run's own dataset and --mix, or start a new run (--init to start from its weights)")
     return data
 
 
@@ -136,14 +136,15 @@ class _Run:
     def __init__(self, cfg: FitConfig, device: torch.device, info: DistInfo, emit):
         self.cfg, self.info, self.emit = cfg, info, emit
         self.out = Path(cfg.out)
-        self.train_shards, self.val_shards, manifest = dataset_shards(cfg.dataset, require_pairs=not cfg.adversarial)
+        self.train_shards, self.val_shards, fingerprint = training_pool(cfg.dataset, cfg.mix,
+                                                                        require_pairs=not cfg.adversarial)
         if device.type == "cuda":
             torch.cuda.set_device(info.local_rank)
             device = torch.device("cuda", info.local_rank)
         self.device = device
         torch.set_num_threads(cfg.threads or max(1, (os.cpu_count() or 1) // info.world_size))
         self.loss_cfg = LossMapConfig(kind=cfg.loss)
-        resume_data = _resume_point(cfg, self.out, info.is_main, manifest_fingerprint(manifest))
+        resume_data = _resume_point(cfg, self.out, info.is_main, fingerprint)
         if cfg.precision == "auto":  # recorded as chosen, so the run's args say what it trained in
             cfg.precision = auto_precision(device.type)
         if info.is_main and self.out.is_dir():
@@ -167,7 +168,8 @@ class _Run:
                                          note=lambda message: emit("note", {"message": message}),
                                          passthrough=(TrainingStopped,))
         self.model.train()
-        self.dataset_ref = {"path": str(cfg.dataset), "manifest_sha256_16": manifest_fingerprint(manifest)}
+        self.dataset_ref = {"path": str(cfg.dataset), "manifest_sha256_16": fingerprint,
+                            **({"mix": cfg.mix} if cfg.mix else {})}
         if info.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "progress").mkdir(exist_ok=True)
