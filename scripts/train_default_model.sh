@@ -11,7 +11,9 @@
 # RECIPE is the next model's mix (line art, paper scans, shading: README, issue 23).
 # Precision: fit's --precision auto (bf16 where the CPU has it natively or on CUDA, else fp32).
 # Environment: STEPS (20000), STAGE2_STEPS (12000; 0 = one stage), ARCH (unet), VARIANT (small),
-# RECIPE (recipes/default_model.yaml), WORKERS (2), RUN (runs/default_model; the second stage
+# RECIPE (recipes/default_model.yaml), MIX_RECIPES (recipes whose shards join RECIPE's through
+# `fit --mix`, space-separated; default: the previous default's procedural recipe with the
+# default RECIPE, none with another; "" = none), WORKERS (2), RUN (runs/default_model; the second stage
 # writes RUN_stage2), OUT (sketchtrain/weights/default.pt), LR (2e-3), STAGE2_LR (1e-3),
 # INIT (a checkpoint to start the first stage from instead of random weights), and
 # FIT_ARGS: more `sketchtrain fit` options. A larger model on a GPU, for example:
@@ -28,19 +30,29 @@ VARIANT=${VARIANT:-small}
 RECIPE=${RECIPE:-recipes/default_model.yaml}
 RUN=${RUN:-runs/default_model}
 OUT=${OUT:-sketchtrain/weights/default.pt}
-# the dataset folder the recipe writes (output.dir, relative to the recipe file)
-DATA=$($BIN/python -c "import os, sys; from sketchdata.recipe import load_recipe; print(os.path.relpath(os.path.join(os.path.dirname(sys.argv[1]), load_recipe(sys.argv[1]).output.dir)))" "$RECIPE")
+dataset_dir() {  # the dataset folder a recipe writes (output.dir, relative to the recipe file)
+    $BIN/python -c "import os, sys; from sketchdata.recipe import load_recipe; print(os.path.relpath(os.path.join(os.path.dirname(sys.argv[1]), load_recipe(sys.argv[1]).output.dir)))" "$1"
+}
+DATA=$(dataset_dir "$RECIPE")
 if grep -q "data/external/openclipart/render" "$RECIPE" && [ ! -d data/external/openclipart/render/train ]; then
     bash scripts/fetch_clipart_and_paper.sh
     $BIN/pip install -q -e ".[clipart]"
     $BIN/python benchmarks/clipart_selection.py --workers "${WORKERS:-2}"
 fi
 $BIN/sketchdata build --recipe "$RECIPE" --workers "${WORKERS:-2}" -q
+if [ "$RECIPE" = recipes/default_model.yaml ]; then
+    MIX_RECIPES=${MIX_RECIPES-recipes/experiments/default_model_procedural.yaml}
+fi
+MIX_ARGS=""
+for mix_recipe in ${MIX_RECIPES:-}; do
+    $BIN/sketchdata build --recipe "$mix_recipe" --workers "${WORKERS:-2}" -q
+    MIX_ARGS="$MIX_ARGS --mix $(dataset_dir "$mix_recipe")"
+done
 
 train() {  # train RUN_DIR STEPS LR [INIT]
     $BIN/sketchtrain fit "$DATA" -o "$1" --arch "$ARCH" --variant "$VARIANT" --steps "$2" --batch 16 --crop 128 \
         --optimizer adam --lr "$3" --lr-schedule cosine ${4:+--init "$4"} --loss mse --paper-weight 3 \
-        --val-every 500 --ckpt-every 250 ${FIT_ARGS:-} -q
+        --val-every 500 --ckpt-every 250 $MIX_ARGS ${FIT_ARGS:-} -q
 }
 train "$RUN" "$STEPS" "${LR:-2e-3}" "${INIT:-}"
 FINAL=$RUN
