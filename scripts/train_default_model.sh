@@ -6,14 +6,16 @@
 # 12000 more from the first stage's best checkpoint at lr 1e-3, both cosine), and store the
 # best checkpoint of the last stage (picked on the validation split) as a slim float16
 # checkpoint with output levels set on the validation split (sketchtrain/release/calibrate.py).
-# About 100 minutes on a 2-core CPU with native bf16 (README, model card). The weights shipped
-# today were trained from RECIPE=recipes/experiments/default_model_procedural.yaml; the default
-# RECIPE is the next model's mix (line art, paper scans, shading: README, issue 23).
+# The weights shipped since 2026-12-02 were trained from the previous default with
+# INIT=<previous default.pt> STEPS=22000 STAGE2_STEPS=0 LR=1e-3 (88 minutes on a 2-core CPU with
+# native bf16), then released with --scale-rule median (README, model card); the previous default
+# came from RECIPE=recipes/experiments/default_model_procedural.yaml with the two-stage defaults.
 # Precision: fit's --precision auto (bf16 where the CPU has it natively or on CUDA, else fp32).
 # Environment: STEPS (20000), STAGE2_STEPS (12000; 0 = one stage), ARCH (unet), VARIANT (small),
 # RECIPE (recipes/default_model.yaml), MIX_RECIPES (recipes whose shards join RECIPE's through
 # `fit --mix`, space-separated; default: the previous default's procedural recipe with the
-# default RECIPE, none with another; "" = none), WORKERS (2), RUN (runs/default_model; the second stage
+# default RECIPE, none with another; "" = none), SCALE_RULE (median: how --scale auto reads
+# an input's width, README), WORKERS (2), RUN (runs/default_model; the second stage
 # writes RUN_stage2), OUT (sketchtrain/weights/default.pt), LR (2e-3), STAGE2_LR (1e-3),
 # INIT (a checkpoint to start the first stage from instead of random weights), and
 # FIT_ARGS: more `sketchtrain fit` options. A larger model on a GPU, for example:
@@ -62,4 +64,5 @@ if [ "$STAGE2_STEPS" -gt 0 ]; then
     FINAL=${RUN}_stage2
     train "$FINAL" "$STAGE2_STEPS" "${STAGE2_LR:-1e-3}" "$RUN/best.pt"
 fi
-$BIN/sketchtrain release "$FINAL/best.pt" -o "$OUT" --note "recipe=$RECIPE" --note "run=$FINAL" --levels-from "$DATA"
+$BIN/sketchtrain release "$FINAL/best.pt" -o "$OUT" --note "recipe=$RECIPE" --note "run=$FINAL" --levels-from "$DATA" \
+    --scale-rule "${SCALE_RULE:-median}"
