@@ -37,7 +37,8 @@ def options_command(func: Callable, config: type, **extra: typer.models.Paramete
         else:
             required = item.default is dataclasses.MISSING
             flags = meta.get("flags") or (f"--{item.name.replace('_', '-')}",)
-            default = typer.Option(... if required else item.default, *flags, help=meta.get("help", ""))
+            default = typer.Option(... if required else item.default, *flags, help=meta.get("help", ""),
+                                   metavar=meta.get("metavar"))
             kind = Path if required and kind is str else kind
         params.append(inspect.Parameter(item.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind))
     params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=info, annotation=bool)

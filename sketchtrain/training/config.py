@@ -19,11 +19,11 @@ LR_SCHEDULES = ("constant", "cosine")
 PRECISIONS = ("auto", "bf16", "fp32")
 
 
-def option(default, help: str = "", flags: tuple[str, ...] = (), cli: bool = True):
+def option(default, help: str = "", flags: tuple[str, ...] = (), cli: bool = True, metavar: str | None = None):
     """A FitConfig field and its command-line option (``sketchtrain fit`` is generated from these):
     ``help`` is the option's help, ``flags`` its names (default ``--field-name``), ``cli=False``
-    keeps it off the command line."""
-    return field(default=default, metadata={"help": help, "flags": flags, "cli": cli})
+    keeps it off the command line, ``metavar`` the value's name in --help."""
+    return field(default=default, metadata={"help": help, "flags": flags, "cli": cli, "metavar": metavar})
 
 
 @dataclass
@@ -35,7 +35,7 @@ class FitConfig:
     # a run's data mix: more shards in the pool that training draws from uniformly
     mix: list[str] | None = option(None, "Another dataset whose training shards join DATASET's (repeatable); shards "
                                          "are drawn alike, so each set's share is its share of the shards. Validation "
-                                         "stays on DATASET.")
+                                         "stays on DATASET.", metavar="DATASET")
     arch: str = option("fcn", "Architecture (`sketchtrain architectures` lists them): fcn is the paper's network.")
     variant: str = option("", "The architecture's size (`sketchtrain architectures`); default: its default variant.")
     steps: int = option(1000, "Optimiser steps in total (a resumed run continues to this).")

@@ -75,7 +75,10 @@ def training_pool(dataset: str | Path, mix: list[str] | None, require_pairs: boo
     train, val, manifest = dataset_shards(dataset, require_pairs)
     fingerprints = [manifest_fingerprint(manifest)]
     for other in mix or ():
-        extra, _, extra_manifest = dataset_shards(other, require_pairs=False)
+        try:
+            extra, _, extra_manifest = dataset_shards(other, require_pairs=False)
+        except DataError as error:
+            raise DataError(f"--mix {error}") from error
         if not extra:
             raise DataError(f"--mix {other}: no training shards (train-*.tar); is the build finished? "
                             "Run `sketchdata inspect` on it")
