@@ -92,12 +92,13 @@ class FitConfig:
         from sketchdata.files import OverwriteRefused
 
         out = Path(self.out).resolve()
-        for dataset in (self.dataset, *(self.mix or ())):
+        datasets = [self.dataset, *(self.mix or ())]
+        for dataset in datasets:
             if out == Path(dataset).resolve():
                 raise ValueError(f"--out {self.out} is the dataset folder {dataset}: a run's checkpoints and pictures "
                                  "go into a folder of their own; choose another --out")
-        if len({Path(d).resolve() for d in (self.dataset, *(self.mix or ()))}) < 1 + len(self.mix or ()):
-            raise ValueError(f"--mix names a dataset twice (or DATASET itself): {self.dataset}, {', '.join(self.mix)}; "
+        if len({Path(d).resolve() for d in datasets}) < len(datasets):
+            raise ValueError(f"--mix names a dataset twice (or DATASET itself): {', '.join(datasets)}; "
                              "name each dataset once")
         if self.init and Path(self.init).resolve().parent == out and not self.resume:
             raise OverwriteRefused(f"training into {self.out} would overwrite the input {self.init} (its checkpoints "

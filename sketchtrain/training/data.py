@@ -75,13 +75,10 @@ def training_pool(dataset: str | Path, mix: list[str] | None, require_pairs: boo
     train, val, manifest = dataset_shards(dataset, require_pairs)
     fingerprints = [manifest_fingerprint(manifest)]
     for other in mix or ():
-        try:
-            extra, _, extra_manifest = dataset_shards(other, require_pairs=False)
+        try:  # a mixed-in dataset adds training shards or nothing: dataset_shards' own checks, named
+            extra, _, extra_manifest = dataset_shards(other, require_pairs=True)
         except DataError as error:
             raise DataError(f"--mix {error}") from error
-        if not extra:
-            raise DataError(f"--mix {other}: no training shards (train-*.tar); is the build finished? "
-                            "Run `sketchdata inspect` on it")
         train = train + extra
         fingerprints.append(manifest_fingerprint(extra_manifest))
     fingerprint = fingerprints[0] if len(fingerprints) == 1 else manifest_fingerprint({"mix": fingerprints})

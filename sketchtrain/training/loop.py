@@ -125,7 +125,7 @@ def _resume_point(cfg: FitConfig, out: Path, is_main: bool, manifest_hash: str) 
     saved_hash = (data.get("dataset") or {}).get("manifest_sha256_16")
     if saved_hash is not None and saved_hash != manifest_hash:
         raise ValueError(f"--resume: {last} was trained on {data['dataset'].get('path')} (manifest {saved_hash}), but "
-                         f"{cfg.dataset} (with --mix {cfg.mix}) has {manifest_hash}: other data; resume on the "
+                         f"{cfg.dataset}{f' with --mix {cfg.mix}' if cfg.mix else ''} has {manifest_hash}: other data; resume on the "
                          "run's own dataset and --mix, or start a new run (--init to start from its weights)")
     return data
 
