@@ -2,7 +2,7 @@
 # Rebuild the default model shipped in sketchtrain/weights/default.pt with the toolkit's own
 # commands: fetch the opt-in line art and paper scans the recipe reads when they are missing
 # (scripts/fetch_clipart_and_paper.sh, then benchmarks/clipart_selection.py with the [clipart]
-# extra), build the training shards from recipes/default_model.yaml, train in two stages (20000 steps at lr 2e-3, then
+# extra and benchmarks/clipart_outlines.py), build the training shards from recipes/default_model.yaml, train in two stages (20000 steps at lr 2e-3, then
 # 12000 more from the first stage's best checkpoint at lr 1e-3, both cosine), and store the
 # best checkpoint of the last stage (picked on the validation split) as a slim float16
 # checkpoint with output levels set on the validation split (sketchtrain/release/calibrate.py).
@@ -40,6 +40,9 @@ if grep -q "data/external/openclipart/render" "$RECIPE" && [ ! -d data/external/
     bash scripts/fetch_clipart_and_paper.sh
     $BIN/pip install -q -e ".[clipart]"
     $BIN/python benchmarks/clipart_selection.py --workers "${WORKERS:-2}"
+fi
+if grep -q "data/external/openclipart/render/outlines" "$RECIPE" && [ ! -d data/external/openclipart/render/outlines ]; then
+    $BIN/python benchmarks/clipart_outlines.py --workers "${WORKERS:-2}"
 fi
 $BIN/sketchdata build --recipe "$RECIPE" --workers "${WORKERS:-2}" -q
 if [ "$RECIPE" = recipes/default_model.yaml ]; then
