@@ -257,3 +257,39 @@ def test_a_mix_of_datasets_trains_on_both_records_them_and_resumes_only_on_the_s
         FitConfig(steps=5, **{**cfg, "out": str(other)})
     with pytest.raises(DataError, match="no such folder"):
         fit(FitConfig(steps=5, **{**cfg, "out": str(tmp_path / "run3"), "mix": [str(tmp_path / "missing")]}))
+
+
+def test_weight_average_follows_the_ramp_then_its_decay_and_copies_counters():
+    from sketchtrain.training.averaging import WeightAverage
+
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+    average = WeightAverage(model, decay=0.5)
+    assert average.decay_at(0) == 0.1 and average.decay_at(100) == 0.5
+    start = model[0].weight.detach().clone()
+    with torch.no_grad():
+        model[0].weight.add_(1.0)
+    model[1].num_batches_tracked.fill_(7)
+    average.update(model, 100)  # decay 0.5: halfway from the start to the new weights
+    assert torch.allclose(average.model[0].weight, start + 0.5)
+    assert int(average.model[1].num_batches_tracked) == 7
+    assert not any(p.requires_grad for p in average.model.parameters())
+
+
+@pytest.mark.slow
+def test_ema_run_saves_the_average_as_its_weights_and_resumes_exactly(shards, tmp_path):
+    cfg = dict(dataset=str(shards), optimizer="adam", lr=3e-3, ema=0.9, **FAST)
+    straight = fit(FitConfig(out=str(tmp_path / "a"), steps=10, **cfg))
+    fit(FitConfig(out=str(tmp_path / "b"), steps=5, **cfg))
+    resumed = fit(FitConfig(out=str(tmp_path / "b"), steps=10, resume=True, **cfg))
+    losses = lambda r: [(h["step"], h["kind"], h["loss"]) for h in r.history]
+    assert losses(straight) == losses(resumed)
+    a, b = load_checkpoint(tmp_path / "a" / "last.pt"), load_checkpoint(tmp_path / "b" / "last.pt")
+    for key in ("state_dict", "training_state_dict"):
+        assert all(torch.equal(a[key][k], b[key][k]) for k in a[key]), key
+    # the checkpoint's weights are the average, not the optimised weights
+    assert any(not torch.equal(a["state_dict"][k], a["training_state_dict"][k]) for k in a["state_dict"])
+    model_from_checkpoint(a)  # loads as a plain model everywhere
+    with pytest.raises(ValueError, match="ema was 0.9"):
+        fit(FitConfig(out=str(tmp_path / "a"), steps=12, resume=True, **{**cfg, "ema": 0.99}))
+    with pytest.raises(ValueError, match="--ema must be in"):
+        FitConfig(out=str(tmp_path / "c"), steps=5, **{**cfg, "ema": 1.0})

@@ -134,17 +134,30 @@ def recognise(path: str | Path) -> tuple[str, dict]:
 
 
 def training_checkpoint(model: torch.nn.Module, step: int, optimizer: torch.optim.Optimizer, dataset: dict,
-                        args: dict, metrics: dict | None, best_val_loss: float | None) -> dict:
-    """The payload `fit` saves: everything to rebuild the model and resume exactly."""
-    return {"model": model.config.to_dict(),
-            "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            "step": step, "optimizer": optimizer.state_dict(), "rng": {"torch": torch.get_rng_state()},
-            "dataset": dataset, "args": args, "metrics": metrics or {}, "best_val_loss": best_val_loss}
+                        args: dict, metrics: dict | None, best_val_loss: float | None,
+                        training_model: torch.nn.Module | None = None) -> dict:
+    """The payload `fit` saves: everything to rebuild the model and resume exactly. With
+    ``training_model`` (`fit --ema`), ``model`` is the weight average, stored as the checkpoint's
+    weights, and the optimised weights go to ``training_state_dict`` for --resume."""
+    payload = {"model": model.config.to_dict(), "state_dict": _cpu_state(model),
+               "step": step, "optimizer": optimizer.state_dict(), "rng": {"torch": torch.get_rng_state()},
+               "dataset": dataset, "args": args, "metrics": metrics or {}, "best_val_loss": best_val_loss}
+    if training_model is not None:
+        payload["training_state_dict"] = _cpu_state(training_model)
+    return payload
 
 
-def restore_training_state(data: dict, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, float | None]:
-    """Put a saved run's weights, optimiser and RNG state back; returns (step, best validation loss)."""
-    model.load_state_dict(data["state_dict"])
+def _cpu_state(model: torch.nn.Module) -> dict:
+    return {k: v.detach().cpu() for k, v in model.state_dict().items()}
+
+
+def restore_training_state(data: dict, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                           average: torch.nn.Module | None = None) -> tuple[int, float | None]:
+    """Put a saved run's weights (and its weight average, `fit --ema`), optimiser and RNG state
+    back; returns (step, best validation loss)."""
+    if average is not None:
+        average.load_state_dict(data["state_dict"])
+    model.load_state_dict(data.get("training_state_dict", data["state_dict"]))
     optimizer.load_state_dict(data["optimizer"])
     torch.set_rng_state(data["rng"]["torch"])
     return int(data["step"]), data.get("best_val_loss")

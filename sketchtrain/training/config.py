@@ -58,6 +58,9 @@ class FitConfig:
     epoch_batches: int = option(100, "Batches per data epoch (how finely a resumed run continues the data stream).")
     workers: int = option(1, "Data loader processes per training process.")
     threads: int = option(0, "Torch threads per process (0 = cores / processes).")
+    ema: float = option(0.0, "Average the weights over the steps (exponential moving average, decay per step: 0.999 "
+                             "averages about the last 1000); validation, best.pt and every checkpoint's weights are "
+                             "the average. 0 = off.", metavar="DECAY")
     seed: int = option(0, "Seed of the weights, crops and order.")
     device: str = option("auto", DEVICE_NAMES + ".")
     init: str | None = option(None, "Start from weights: a checkpoint or the authors' released .pth.")
@@ -119,6 +122,8 @@ class FitConfig:
         check_device_name(self.device)
         if not self.paper_weight > 0:
             raise ValueError(f"--paper-weight must be > 0, got {self.paper_weight}")
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"--ema must be in [0, 1) (0 = off; 0.999 averages about the last 1000 steps), got {self.ema}")
         if self.crop and self.crop % stride:
             raise ValueError(f"--crop must be a multiple of {stride} (the stride of {self.arch} {self.variant}), "
                              f"got {self.crop}")

@@ -22,6 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 from sketchdata.image.io import atomic_write_bytes
 
 from sketchtrain.training.adversarial import Adversary
+from sketchtrain.training.averaging import WeightAverage
 from sketchtrain.training.compiled import TrainingCompiler
 from sketchtrain.models.checkpoint import load_checkpoint, restore_training_state, save_checkpoint, training_checkpoint
 from sketchtrain.training.config import FitConfig  # the options live without torch (the CLI imports them alone)
@@ -91,7 +92,7 @@ def fit(cfg: FitConfig, on_event: Callable[[str, dict], None] | None = None) -> 
 
 # keys that must not change when a run is resumed: the data stream, model and loss
 RESUME_FIXED = ("arch", "variant", "batch", "crop", "loss", "paper_weight", "seed", "epoch_batches", "optimizer",
-                "precision", "lr", "lr_schedule", "adversarial", "alpha", "beta", "d_pretrain", "rough_batch",
+                "precision", "lr", "lr_schedule", "ema", "adversarial", "alpha", "beta", "d_pretrain", "rough_batch",
                 "line_batch")
 
 
@@ -157,8 +158,12 @@ class _Run:
         self.base_lr = self.optimizer.param_groups[0]["lr"]
         self.step, self.best = 0, None
         self.adversary = Adversary(cfg, device, info, self.model.stride) if cfg.adversarial else None
+        # the network that is validated and saved: the weight average with --ema, else the model
+        self.average = WeightAverage(self.model, cfg.ema) if cfg.ema else None
+        self.kept_model = self.average.model if self.average else self.model
         if resume_data is not None:
-            self.step, self.best = restore_training_state(resume_data, self.model, self.optimizer)
+            self.step, self.best = restore_training_state(resume_data, self.model, self.optimizer,
+                                                          self.average.model if self.average else None)
             if self.adversary:
                 self.adversary.restore(resume_data)
         self.train_model = DistributedDataParallel(
@@ -186,8 +191,8 @@ class _Run:
             emit("skipped", record)
 
     def save(self, name: str, val: dict | None) -> None:
-        payload = training_checkpoint(self.model, self.step, self.optimizer, self.dataset_ref, asdict(self.cfg), val,
-                                      self.best)
+        payload = training_checkpoint(self.kept_model, self.step, self.optimizer, self.dataset_ref, asdict(self.cfg),
+                                      val, self.best, training_model=self.model if self.average else None)
         if self.adversary:  # extra keys: the file still loads as a plain model everywhere
             payload.update(self.adversary.state())
         save_checkpoint(self.out / name, payload)
@@ -196,6 +201,8 @@ class _Run:
         for group in self.optimizer.param_groups:
             group["lr"] = _learning_rate(self.cfg, self.base_lr, self.step)
         self.optimizer.step()
+        if self.average:
+            self.average.update(self.model, self.step + 1)
 
     def epoch(self, epoch: int, skip: int):
         """The batches of one data epoch, its first ``skip`` left out (a resumed run)."""
@@ -223,7 +230,7 @@ class _Run:
         if cfg.image_every and self.step % cfg.image_every == 0 and is_main and self.examples:
             self.picture()
         if self.step % cfg.ckpt_every == 0 or finished:
-            average_buffers(self.model, self.info)
+            self.sync_buffers()
             if is_main:
                 self.save("last.pt", {"loss": last_val} if last_val is not None else None)
         return last_val
@@ -245,15 +252,15 @@ class _Run:
         return loss, {"kind": "train", "loss": loss.item()}
 
     def picture(self) -> None:
-        sheet = _progression(self.model, self.examples, self.device, self.cfg.precision,
+        sheet = _progression(self.kept_model, self.examples, self.device, self.cfg.precision,
                              self.out / "progress" / f"step-{self.step:07d}.png")
         self.log.picture("progress", sheet, self.step)
 
     def validate(self) -> dict:
         """Validation loss (all ranks), logged and plotted by the main process."""
         cfg = self.cfg
-        average_buffers(self.model, self.info)
-        val = evaluate_loss(self.model, self.val_shards, cfg, self.loss_cfg, self.device, self.info) \
+        self.sync_buffers()
+        val = evaluate_loss(self.kept_model, self.val_shards, cfg, self.loss_cfg, self.device, self.info) \
             if self.val_shards else {}
         if self.info.is_main:
             if val:
@@ -266,6 +273,12 @@ class _Run:
             if self.examples and cfg.image_every == 0:
                 self.picture()
         return val
+
+    def sync_buffers(self) -> None:
+        """Batch-norm statistics averaged over the processes (the model's and its average's)."""
+        average_buffers(self.model, self.info)
+        if self.average:
+            average_buffers(self.average.model, self.info)
 
     def stop_on_nan(self, loss: torch.Tensor) -> None:
         if not broadcast_flag(not torch.isfinite(loss).item(), self.info):
