@@ -289,6 +289,12 @@ def test_ema_run_saves_the_average_as_its_weights_and_resumes_exactly(shards, tm
     # the checkpoint's weights are the average, not the optimised weights
     assert any(not torch.equal(a["state_dict"][k], a["training_state_dict"][k]) for k in a["state_dict"])
     model_from_checkpoint(a)  # loads as a plain model everywhere
+    from sketchtrain.release.slim import save_slim
+
+    slim = save_slim(tmp_path / "a" / "last.pt", tmp_path / "shipped.pt")  # ships the average alone
+    assert "training_state_dict" not in slim
+    assert all(torch.equal(slim["state_dict"][k], a["state_dict"][k].half() if a["state_dict"][k].is_floating_point()
+                           else a["state_dict"][k]) for k in a["state_dict"])
     with pytest.raises(ValueError, match="ema was 0.9"):
         fit(FitConfig(out=str(tmp_path / "a"), steps=12, resume=True, **{**cfg, "ema": 0.99}))
     with pytest.raises(ValueError, match="--ema must be in"):
