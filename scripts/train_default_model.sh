@@ -6,10 +6,12 @@
 # 12000 more from the first stage's best checkpoint at lr 1e-3, both cosine), and store the
 # best checkpoint of the last stage (picked on the validation split) as a slim float16
 # checkpoint with output levels set on the validation split (sketchtrain/release/calibrate.py).
-# The weights shipped since 2026-12-02 were trained from the previous default with
-# INIT=<previous default.pt> STEPS=22000 STAGE2_STEPS=0 LR=1e-3 (88 minutes on a 2-core CPU with
-# native bf16), then released with --scale-rule median (README, model card); the previous default
-# came from RECIPE=recipes/experiments/default_model_procedural.yaml with the two-stage defaults.
+# The weights shipped since 2026-12-02 come from two runs (README, model card), each released
+# with --scale-rule median: INIT=<the 2026-11-28 default.pt> STEPS=22000 STAGE2_STEPS=0 LR=1e-3
+# (88 minutes on a 2-core CPU with native bf16), then, once the recipe read the outline drawings,
+# INIT=<that release> STEPS=6500 STAGE2_STEPS=0 LR=1e-3 FIT_ARGS="--ema 0.999" (63 minutes on a
+# slower one); the 2026-11-28 default came from
+# RECIPE=recipes/experiments/default_model_procedural.yaml with the two-stage defaults.
 # Precision: fit's --precision auto (bf16 where the CPU has it natively or on CUDA, else fp32).
 # Environment: STEPS (20000), STAGE2_STEPS (12000; 0 = one stage), ARCH (unet), VARIANT (small),
 # RECIPE (recipes/default_model.yaml), MIX_RECIPES (recipes whose shards join RECIPE's through
