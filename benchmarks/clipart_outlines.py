@@ -37,8 +37,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from clipart_selection import (CLIPART, HELDOUT_KEYS, LINEART_SIDE, MIN_SIDE, RENDER, RENDER_WIDTH_PX, ROOT,
-                               SPLIT_FILE, author_key, render, rendered_name, size_ratio, small_look, thinned)
+from clipart_selection import (CLIPART, HELDOUT_KEYS, ROOT, SPLIT_FILE, author_key, reduced, render, render_plan,
+                               rendered_name, small_look)
 
 OUTLINE_GREY = 0.35
 OUTLINE_SPREAD = 0.15
@@ -69,17 +69,9 @@ def judge(path: str) -> tuple[str, dict]:
 
 
 def render_outline(path: str) -> tuple[str, np.ndarray]:
-    """As clipart_selection.render_lineart, on the outline mask: rendered and thinned at twice
-    the size, then reduced (anti-aliased edges); the width drawn from the file's own seed."""
-    seed = int.from_bytes(rendered_name(path).encode()[-8:].rjust(8, b"\0"), "little")
-    wanted = np.random.default_rng(seed).uniform(*RENDER_WIDTH_PX)
-    width = LINEART_SIDE
-    aspect = size_ratio(path)
-    if aspect * width < MIN_SIDE:
-        width = int(np.ceil(MIN_SIDE / aspect))
-    grey = thinned(np.where(outline(render(path, 2 * width)), 0.0, 1.0).astype(np.float32), wanted)
-    small = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    return path, (small * 255).round().astype(np.uint8)
+    """As clipart_selection.render_lineart, on the outline mask."""
+    width, wanted = render_plan(path)
+    return path, reduced(np.where(outline(render(path, 2 * width)), 0.0, 1.0).astype(np.float32), wanted)
 
 
 def pair_sheet(paths: list[str], drawn: dict[str, np.ndarray], out: Path, rng: np.random.Generator,

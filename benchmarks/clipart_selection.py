@@ -189,19 +189,29 @@ def size_ratio(path: str) -> float:
     return small.shape[0] / small.shape[1]
 
 
-def render_lineart(path: str) -> tuple[str, np.ndarray]:
-    """The drawing rendered as drawn, LINEART_SIDE px wide (wider when its height would fall
-    under MIN_SIDE: recipes cut 256 px patches), its lines thinned to the width drawn
-    for it (rendered and thinned at twice the size, then reduced: anti-aliased edges)."""
+def render_plan(path: str) -> tuple[int, float]:
+    """(width, line width) a drawing is rendered at: LINEART_SIDE px wide (wider when its height
+    would fall under MIN_SIDE: recipes cut 256 px patches), lines thinned to a width drawn from
+    the file's own seed."""
     seed = int.from_bytes(rendered_name(path).encode()[-8:].rjust(8, b"\0"), "little")
     wanted = np.random.default_rng(seed).uniform(*RENDER_WIDTH_PX)
     width = LINEART_SIDE
     aspect = size_ratio(path)  # height / width
     if aspect * width < MIN_SIDE:  # a wide drawing: its short side at least MIN_SIDE
         width = int(np.ceil(MIN_SIDE / aspect))
-    grey = thinned(render(path, 2 * width).mean(2), wanted)
-    small = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    return path, (small * 255).round().astype(np.uint8)
+    return width, wanted
+
+
+def reduced(grey: np.ndarray, wanted: float) -> np.ndarray:
+    """A render at twice the size, thinned, then halved (anti-aliased edges), as uint8."""
+    small = cv2.resize(thinned(grey, wanted), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    return (small * 255).round().astype(np.uint8)
+
+
+def render_lineart(path: str) -> tuple[str, np.ndarray]:
+    """The drawing rendered as drawn (render_plan's size and line width)."""
+    width, wanted = render_plan(path)
+    return path, reduced(render(path, 2 * width).mean(2), wanted)
 
 
 def small_look(grey: np.ndarray) -> np.ndarray:

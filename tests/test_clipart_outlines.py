@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import clipart_outlines  # noqa: E402
+import clipart_selection  # noqa: E402
 
 
 def drawing(size: int, fill=(0.9, 0.2, 0.2), ring=(0.0, 0.0, 0.0), ring_px: float = 3.0) -> np.ndarray:
@@ -28,8 +29,8 @@ def renders(monkeypatch):
     kinds = {"outlined.svg": {}, "painted.svg": {"ring": (0.9, 0.2, 0.2)},
              "black.svg": {"fill": (0.0, 0.0, 0.0)}}
     monkeypatch.setattr(clipart_outlines, "render", lambda path, size=384: drawing(size, **kinds[Path(path).name]))
-    monkeypatch.setattr(clipart_outlines, "size_ratio", lambda path: 1.0)
-    monkeypatch.setattr(clipart_outlines, "rendered_name", lambda path: Path(path).stem + ".png")
+    monkeypatch.setattr(clipart_selection, "size_ratio", lambda path: 1.0)
+    monkeypatch.setattr(clipart_selection, "rendered_name", lambda path: Path(path).stem + ".png")
 
 
 def test_outlined_drawings_are_kept_painted_and_solid_ones_dropped(renders):
@@ -40,8 +41,8 @@ def test_outlined_drawings_are_kept_painted_and_solid_ones_dropped(renders):
 
 def test_the_rendered_outline_keeps_the_ring_and_drops_the_fill(renders):
     _, grey = clipart_outlines.render_outline("outlined.svg")
-    assert grey.shape == (clipart_outlines.LINEART_SIDE, clipart_outlines.LINEART_SIDE) and grey.dtype == np.uint8
-    side = clipart_outlines.LINEART_SIDE
+    assert grey.shape == (clipart_selection.LINEART_SIDE, clipart_selection.LINEART_SIDE) and grey.dtype == np.uint8
+    side = clipart_selection.LINEART_SIDE
     assert grey[side // 2, side // 2] == 255  # the red fill is paper now
     ring_row = grey[side // 2, : side // 2]
     assert ring_row.min() < 128  # the outline is ink
