@@ -33,6 +33,8 @@ Then the kept drawings are split by author and rendered as the PNG line art that
   as drawn, Openclipart's outlines are 3-5 px at that size);
 - data/external/openclipart/render/{train,heldout}/<category>__<name>.png and
   benchmarks/real/clipart_split.json (the split, committed: which file is in which half).
+The drawings dropped for colour are the input of benchmarks/clipart_outlines.py, which keeps
+the ink outlines of those that are inked (training authors only; the split is not changed).
 """
 
 from __future__ import annotations
