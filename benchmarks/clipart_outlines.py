@@ -11,8 +11,8 @@ OUTLINE_SPREAD). For each drawing dropped for colour, at a 384 px render, the fi
 fails names the reason:
 1. outlined: at least OUTLINED of the drawing's colour edges (Canny on its grey render) lie
    within 2 px of an outline: its regions are drawn with ink lines, not only painted;
-2. empty / dense / filled: clipart_selection's rules on the outline alone (under 0.4% of the
-   pixels, over 25%, over 25% of it more than 3 px from paper: black fills and silhouettes);
+2. empty / dense / filled: clipart_selection's ink rules (ink_checks) on the outline alone
+   (under 0.4% of the pixels, over 25%, over 25% of it more than 3 px from paper);
 3. held-out author, or no dc:creator: not in training (the committed held-out set,
    benchmarks/real/clipart_split.json, keeps its 36 drawings and is not changed);
 4. copy: the same look at 48 px as a drawing kept before it, or a 32 px correlation over 0.9
@@ -37,8 +37,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from clipart_selection import (CLIPART, HELDOUT_KEYS, ROOT, SPLIT_FILE, author_key, reduced, render, render_plan,
-                               rendered_name, small_look)
+from clipart_selection import (CLIPART, HELDOUT_KEYS, ROOT, SPLIT_FILE, author_key, ink_checks, ink_measures, reduced,
+                               render, render_plan, rendered_name, save_tiles, small_look)
 
 OUTLINE_GREY = 0.35
 OUTLINE_SPREAD = 0.15
@@ -61,10 +61,8 @@ def judge(path: str) -> tuple[str, dict]:
     ink = outline(rgb)
     edges = cv2.Canny((rgb.mean(2) * 255).astype(np.uint8), 50, 150) > 0
     near = ndimage.distance_transform_edt(~ink) <= 2
-    m = {"outlined": float((edges & near).sum() / max(int(edges.sum()), 1)), "ink": float(ink.mean()),
-         "filled": float((ndimage.distance_transform_edt(ink) > 3).sum() / max(int(ink.sum()), 1))}
-    checks = (("outlined", m["outlined"] < OUTLINED), ("empty", m["ink"] < 0.004), ("dense", m["ink"] > 0.25),
-              ("filled", m["filled"] > 0.25))
+    m = {"outlined": float((edges & near).sum() / max(int(edges.sum()), 1)), **ink_measures(ink)}
+    checks = (("outlined", m["outlined"] < OUTLINED), *ink_checks(m))
     return path, {**m, "reason": next((name for name, failed in checks if failed), "kept")}
 
 
@@ -85,9 +83,7 @@ def pair_sheet(paths: list[str], drawn: dict[str, np.ndarray], out: Path, rng: n
         line = np.asarray(Image.fromarray(mask).resize((120, 120)).convert("RGB"))
         tile = np.concatenate([np.asarray(Image.fromarray(rgb).resize((120, 120))), line], 1)
         tiles.append(np.pad(tile, ((2, 2), (2, 2), (0, 0)), constant_values=200))
-    tiles += [np.full_like(tiles[0], 255)] * (-len(tiles) % columns)
-    rows = [np.concatenate(tiles[i:i + columns], 1) for i in range(0, len(tiles), columns)]
-    Image.fromarray(np.concatenate(rows, 0)).save(out)
+    save_tiles(tiles, columns, out)
 
 
 def main() -> None:
@@ -112,13 +108,12 @@ def main() -> None:
     seen: set[bytes] = set()
     for p in candidates:
         small = np.asarray(Image.fromarray(drawn[p]).resize((48, 48)))
-        key = np.packbits(small < 160).tobytes()
-        closest = float((looks @ small_look(drawn[p])).max())
-        if key in seen or closest > 0.9:
+        key, look = np.packbits(small < 160).tobytes(), small_look(drawn[p])
+        if key in seen or float((looks @ look).max()) > 0.9:
             judged[p]["reason"] = "copy"
             continue
         seen.add(key)
-        looks = np.concatenate([looks, small_look(drawn[p])[None]])
+        looks = np.concatenate([looks, look[None]])
     kept = [p for p in candidates if judged[p]["reason"] == "kept"]
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.png"):

@@ -105,13 +105,22 @@ def measure(path: str) -> dict:
     except Exception as exc:  # the renderer's own errors: a file it cannot draw is dropped with them
         return {"error": f"{type(exc).__name__}: {str(exc)[:100]}"}
     grey = rgb.mean(2)
-    ink = grey < 0.5
-    far = ndimage.distance_transform_edt(ink) > 3
-    return {"ink": float(ink.mean()), "grey": float(((grey >= 0.15) & (grey < 0.85)).mean()),
+    return {**ink_measures(grey < 0.5), "grey": float(((grey >= 0.15) & (grey < 0.85)).mean()),
             "light": float(((grey >= 0.85) & (grey < 0.97)).mean()),
             "colour": float(((rgb.max(2) - rgb.min(2)) > 0.15).mean()),
-            "filled": float(far.sum() / max(int(ink.sum()), 1)),
             "creator": creator(Path(path).read_text(encoding="utf-8", errors="replace"))}
+
+
+def ink_measures(ink: np.ndarray) -> dict:
+    """Share of the pixels that are ink, and share of the ink more than 3 px from paper."""
+    far = ndimage.distance_transform_edt(ink) > 3
+    return {"ink": float(ink.mean()), "filled": float(far.sum() / max(int(ink.sum()), 1))}
+
+
+def ink_checks(m: dict) -> tuple[tuple[str, bool], ...]:
+    """The rules on a drawing's ink (ink_measures): empty, dense (silhouettes, filled scenes),
+    filled (solid fills)."""
+    return (("empty", m["ink"] < 0.004), ("dense", m["ink"] > 0.25), ("filled", m["filled"] > 0.25))
 
 
 def reason(category: str, m: dict) -> str:
@@ -120,8 +129,8 @@ def reason(category: str, m: dict) -> str:
         return "category"
     if "error" in m:
         return "unreadable"
-    checks = (("colour", m["colour"] > 0.01), ("empty", m["ink"] < 0.004), ("dense", m["ink"] > 0.25),
-              ("filled", m["filled"] > 0.25), ("grey", m["grey"] > 1.5 * m["ink"] + 0.01 or m["light"] > 0.05))
+    checks = (("colour", m["colour"] > 0.01), *ink_checks(m),
+              ("grey", m["grey"] > 1.5 * m["ink"] + 0.01 or m["light"] > 0.05))
     return next((name for name, failed in checks if failed), "kept")
 
 
@@ -147,7 +156,12 @@ def mark_copies(record: dict) -> None:
 def contact_sheet(paths: list[str], out: Path, rng: np.random.Generator, count: int, columns: int = 10) -> None:
     chosen = [paths[i] for i in sorted(rng.choice(len(paths), min(count, len(paths)), replace=False))]
     tiles = [np.asarray(Image.fromarray((render(p, 160) * 255).astype(np.uint8)).resize((120, 120))) for p in chosen]
-    tiles += [np.full((120, 120, 3), 255, np.uint8)] * (-len(tiles) % columns)
+    save_tiles(tiles, columns, out)
+
+
+def save_tiles(tiles: list[np.ndarray], columns: int, out: Path) -> None:
+    """Equal RGB tiles in rows of ``columns`` (the last row padded with white), as a PNG."""
+    tiles = tiles + [np.full_like(tiles[0], 255)] * (-len(tiles) % columns)
     rows = [np.concatenate(tiles[i:i + columns], 1) for i in range(0, len(tiles), columns)]
     Image.fromarray(np.concatenate(rows, 0)).save(out)
 
