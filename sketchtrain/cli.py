@@ -100,6 +100,9 @@ def simplify(
                                    "(read from the header, before decoding)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing files in OUT that simplify did not "
                                    "write (never an input)."),
+    despeckle: int = typer.Option(SimplifyOptions.despeckle, metavar="AREA", help="Remove isolated marks of at most "
+                                  "AREA pixels from the output (paper grain left as dots); 0: off. 8 suits scans "
+                                  "at their own size; larger also takes small real marks (README)."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
     """Simplify rough sketches of any size (bounded memory), optionally binarised and as SVG."""
@@ -119,7 +122,7 @@ def simplify(
         options = SimplifyOptions(scale=parse_scale(scale), binarize=binarize, threshold=threshold, svg=svg,
                                   precision=precision, device=device, tile=tile, margin=margin,
                                   tile_pixels=tile_pixels, constants=constants, views=views, max_pixels=max_pixels,
-                                  overwrite=overwrite)
+                                  overwrite=overwrite, despeckle=despeckle)
         report = simplify_paths(model, inputs, out, options, on_file=show)
     except (CheckpointError, ValueError, OSError) as exc:
         _fail(str(exc))

@@ -53,6 +53,7 @@ def _cli_png(model_file: Path, image: Path, out: Path, **options) -> bytes:
     ({"scale": "1.3", "binarize": "1"}, {"scale": 1.3, "binarize": True}),
     ({"scale": "0.8", "binarize": "on", "threshold": "0.4", "views": "2"},
      {"scale": 0.8, "binarize": True, "threshold": 0.4, "views": 2}),
+    ({"scale": "1", "despeckle": "8", "binarize": "1"}, {"scale": 1.0, "despeckle": 8, "binarize": True}),
 ])
 def test_downloads_equal_the_cli_output_byte_for_byte(app, model_file, drawings, tmp_path, fields, options):
     for image in drawings:
@@ -98,6 +99,9 @@ def test_bad_settings_get_the_cli_words(app, drawings):
         app.submit("a.png", data, {"views": "3"})
     with pytest.raises(AppError, match=r"threshold must be in \[0, 1\]"):
         parse_settings({"threshold": "2"})
+    with pytest.raises(AppError, match="despeckle area must be a whole number of pixels"):
+        parse_settings({"despeckle": "-4"})
+    assert parse_settings({"despeckle": "16"}).despeckle == 16 and parse_settings({"despeckle": ""}).despeckle == 0
     with pytest.raises(AppError, match="unknown model 'other.pt'"):
         app.submit("a.png", data, {"model": "other.pt"})
 

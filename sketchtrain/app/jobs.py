@@ -29,6 +29,7 @@ from sketchtrain.app.guard import new_secret
 from sketchtrain.models.checkpoint import CheckpointError
 from sketchtrain.inference.default_model import MODEL_SUFFIXES, default_model_path
 from sketchtrain.inference.tiling import check_views
+from sketchtrain.inference.despeckle import check_speck_area
 from sketchtrain.inference.simplify import SimplifyOptions, make_runner, parse_scale, parse_threshold, simplify_image
 from sketchtrain.inference.vectorize import svg_document
 
@@ -89,9 +90,15 @@ def parse_settings(fields: dict) -> SimplifyOptions:
         threshold = parse_threshold(fields.get("threshold"))
     except ValueError as exc:
         raise AppError(str(exc)) from None
+    text = str(fields.get("despeckle") or 0)
+    try:
+        despeckle = check_speck_area(int(text) if text.isdigit() else text)
+    except ValueError as exc:
+        raise AppError(str(exc)) from None
     # svg=True: the tracing threshold is always chosen as `simplify --svg` chooses it; it does
     # not change the PNG, which depends on binarize alone
-    return SimplifyOptions(scale=scale, views=views, binarize=binarize, threshold=threshold, svg=True)
+    return SimplifyOptions(scale=scale, views=views, binarize=binarize, threshold=threshold, svg=True,
+                           despeckle=despeckle)
 
 
 class SketchApp:

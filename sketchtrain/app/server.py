@@ -6,7 +6,7 @@ The server binds to 127.0.0.1 unless told otherwise.
 
     GET  /                        the page
     GET  /api/models              models to choose from
-    POST /api/jobs                multipart: file, model, scale, views, binarize, threshold
+    POST /api/jobs                multipart: file, model, scale, views, binarize, threshold, despeckle
     GET  /api/jobs/{id}           state, progress (tiles done / total), error, scale
     GET  /api/jobs/{id}/output.png | output.svg     downloads
     GET  /api/jobs                the jobs kept (id, name, state)

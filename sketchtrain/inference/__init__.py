@@ -1,7 +1,8 @@
 """Running a trained model on images: tiles and views (``tiling``), the torch fast path
 (``runner``: Simplifier, load_model) and the OpenVINO runner, ``simplify`` (files in, files
-out), vectorising to SVG, ``export`` (ONNX, TorchScript, OpenVINO, safetensors), the shipped
-default model, and ``teacher`` (the one entry sketchdata's teacher step uses)."""
+out), removing specks (``despeckle``), vectorising to SVG, ``export`` (ONNX, TorchScript,
+OpenVINO, safetensors), the shipped default model, and ``teacher`` (the one entry sketchdata's
+teacher step uses)."""
 
 from sketchdata._exports import lazy_exports
 
@@ -11,4 +12,5 @@ lazy_exports(globals(), {
     "simplify_paths": "sketchtrain.inference.simplify", "simplify_image": "sketchtrain.inference.simplify",
     "SimplifyOptions": "sketchtrain.inference.simplify", "export_model": "sketchtrain.inference.export",
     "default_model_path": "sketchtrain.inference.default_model",
+    "remove_specks": "sketchtrain.inference.despeckle",
 })

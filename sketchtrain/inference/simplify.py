@@ -27,6 +27,7 @@ from sketchdata.files import OverwriteRefused, atomic_write_bytes, refuse_overwr
 from sketchdata.image.io import BadInput, list_images, load_grey, save_png
 
 from sketchtrain.inference.default_model import resolve_model
+from sketchtrain.inference.despeckle import check_speck_area, remove_specks
 from sketchtrain.inference.tiling import MARGIN, TILE, TILE_PIXELS, TiledRunner, check_views
 from sketchtrain.inference.vectorize import save_svg
 
@@ -46,6 +47,7 @@ class SimplifyOptions:
     max_pixels: int = 200_000_000
     constants: str | None = None
     overwrite: bool = False  # replace existing files in the output folder that simplify did not write
+    despeckle: int = 0  # remove isolated marks of at most this many pixels (0: off; sketchtrain.inference.despeckle)
 
     def __post_init__(self):
         from sketchtrain.devices import check_device_name
@@ -56,6 +58,7 @@ class SimplifyOptions:
             raise ValueError(f"--threshold must be in [0, 1] (or left out for Otsu), got {self.threshold}")
         check_device_name(self.device)
         check_views(self.views)
+        self.despeckle = check_speck_area(self.despeckle)
 
 
 @dataclass
@@ -71,9 +74,12 @@ class Simplified:
 def simplify_image(runner: TiledRunner, image: np.ndarray, options: SimplifyOptions,
                    on_tile: Callable[[int, int], None] | None = None) -> Simplified:
     """The per-image step of `sketchtrain simplify` (also what `sketchtrain app` runs, so both give
-    the same bytes): scale choice, the network, then optional binarisation."""
+    the same bytes): scale choice, the network, optional despeckling, then optional binarisation
+    (Otsu's level is read after the specks are gone)."""
     scale = runner.choose_scale(image, options.scale)
     result = runner.simplify(image, scale, on_tile=on_tile)
+    if options.despeckle:
+        result = remove_specks(result, options.despeckle)
     threshold = options.threshold
     if options.binarize or options.svg:
         if threshold is None:
