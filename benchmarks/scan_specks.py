@@ -1,6 +1,7 @@
 """Benchmark: paper grain, specks and blobs a model leaves on the real *judging* scans.
 
-    .venv/bin/python benchmarks/scan_specks.py MODEL [MODEL ...] [--scans ../shared/data/rough] [--scale auto]
+    .venv/bin/python benchmarks/scan_specks.py MODEL [MODEL ...] [--scans ../shared/data/rough] [--scale auto] \
+        [--despeckle AREA]
 
 For each judging scan (benchmarks/real/scans_split.json) and model: the number of ink specks
 in the output, i.e. connected ink components (8-connected, at the benchmarks' stroke level
@@ -12,6 +13,9 @@ Blobs (issue 23, committed before the model trained on shading): ink components 
 wider than 3 times the scan's median line width (sketchdata.image.linewidth on the input
 scan), width being twice the largest distance from a component's pixel to the paper. Inked
 lines are as wide as the scan's lines; shading that a model turns into filled darks is wider.
+
+``--despeckle AREA`` counts on the outputs as `simplify --despeckle AREA` writes them (isolated
+marks of at most AREA pixels removed).
 
 Prints a Markdown table, one column per model (specks / blobs), and the totals.
 """
@@ -27,6 +31,7 @@ import numpy as np
 
 from sketchdata.image.io import load_grey
 from sketchdata.image.linewidth import median_stroke_width
+from sketchtrain.inference.despeckle import remove_specks
 from sketchtrain.inference.runner import Simplifier, load_model
 from sketchtrain.inference.simplify import parse_scale
 
@@ -58,6 +63,7 @@ def main() -> None:
     ap.add_argument("--scans", type=Path, default=ROOT.parent / "shared" / "data" / "rough")
     ap.add_argument("--scale", default="auto")
     ap.add_argument("--max-area", type=int, default=6)
+    ap.add_argument("--despeckle", type=int, default=0, help="as simplify --despeckle (0: off)")
     args = ap.parse_args()
     names = json.loads((ROOT / "benchmarks" / "real" / "scans_split.json").read_text())["judging"]
     scale = parse_scale(args.scale)
@@ -67,7 +73,7 @@ def main() -> None:
     for path in args.models:
         model, info = load_model(path)
         runner = Simplifier(model, line_width=info.get("line_width"))
-        outputs = [runner.simplify(scans[name], scale) for name in names]
+        outputs = [remove_specks(runner.simplify(scans[name], scale), args.despeckle) for name in names]
         counts[path] = [(ink_specks(out, args.max_area), ink_blobs(out, widths[name])) for out, name in zip(outputs, names)]
     print("| scan (specks / blobs) | " + " | ".join(str(p) for p in args.models) + " |")
     print("| --- " * (len(args.models) + 1) + "|")
