@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -153,3 +155,25 @@ def smallest_models() -> list[tuple[str, str]]:
         if arch not in best or size < best[arch][0]:
             best[arch] = (size, variant)
     return [(arch, variant) for arch, (_, variant) in best.items()]
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory) -> Path:
+    """A tiny calibrated checkpoint on disk, one per test module."""
+    return save_model_checkpoint(tmp_path_factory.mktemp("model") / "tiny.pt", calibrated_model())
+
+
+def snapshot(root: Path, exclude: Path | None = None) -> dict[str, str]:
+    """Hash of every file under root (outside ``exclude``): to assert that a command changed nothing."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))
+            if p.is_file() and not (exclude is not None and (p == exclude or exclude in p.parents))}
+
+
+PWNED_MARKER = "/tmp/sketch_hardening_pwned"  # the file CodeOnLoad creates if a loader ever runs it
+
+
+class CodeOnLoad:
+    """Pickles to a call of ``touch PWNED_MARKER``: data that runs code when a loader unpickles it."""
+
+    def __reduce__(self):
+        return (os.system, (f"touch {PWNED_MARKER}",))

@@ -13,14 +13,8 @@ from sketchdata.image.io import save_png
 from sketchdata.drawing.shapes import procedural_line_art
 from sketchtrain.app.jobs import AppError, SketchApp, parse_settings
 from sketchtrain.inference.simplify import SimplifyOptions, simplify_paths
-from conftest import calibrated_model, save_model_checkpoint
 
 pytest.importorskip("fastapi")
-
-
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory) -> Path:
-    return save_model_checkpoint(tmp_path_factory.mktemp("model") / "tiny.pt", calibrated_model())
 
 
 @pytest.fixture(scope="module")

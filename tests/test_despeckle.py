@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import calibrated_model, save_model_checkpoint
 from sketchdata.drawing.shapes import procedural_line_art
 from sketchdata.image.io import save_png
 from sketchtrain.cli import app
@@ -69,13 +68,8 @@ def test_mark_pixels_are_those_below_the_paper_level():
     assert out[4, 4] == 1.0 and out[1, 1] == PAPER_LEVEL
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    return save_model_checkpoint(tmp_path_factory.mktemp("model") / "tiny.pt", calibrated_model())
-
-
-def test_simplify_removes_specks_after_the_network_and_before_binarising(checkpoint):
-    model, _ = load_model(checkpoint)
+def test_simplify_removes_specks_after_the_network_and_before_binarising(model_file):
+    model, _ = load_model(model_file)
     net = Simplifier(model, precision="fp32")
     image = procedural_line_art((72, 96), np.random.default_rng(3))
     image[60:62, 8:10] = 0.0  # a dot on the paper
@@ -86,13 +80,13 @@ def test_simplify_removes_specks_after_the_network_and_before_binarising(checkpo
     assert np.array_equal(binary.image, np.where(remove_specks(raw, 12) < 0.5, 0.0, 1.0))
 
 
-def test_cli_option_and_its_error(checkpoint, tmp_path):
+def test_cli_option_and_its_error(model_file, tmp_path):
     save_png(tmp_path / "in" / "a.png", procedural_line_art((40, 56), np.random.default_rng(4)))
-    result = runner.invoke(app, ["simplify", str(checkpoint), str(tmp_path / "in"), "-o", str(tmp_path / "out"),
+    result = runner.invoke(app, ["simplify", str(model_file), str(tmp_path / "in"), "-o", str(tmp_path / "out"),
                                  "--despeckle", "8", "--precision", "fp32", "-q"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "a.png").exists()
-    result = runner.invoke(app, ["simplify", str(checkpoint), str(tmp_path / "in"), "-o", str(tmp_path / "out2"),
+    result = runner.invoke(app, ["simplify", str(model_file), str(tmp_path / "in"), "-o", str(tmp_path / "out2"),
                                  "--despeckle", "-3"])
     assert result.exit_code != 0 and "whole number of pixels" in result.output
     assert not (tmp_path / "out2" / "a.png").exists()

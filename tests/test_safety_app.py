@@ -18,7 +18,7 @@ import torch
 
 from sketchdata.image.io import save_png
 from sketchdata.drawing.shapes import procedural_line_art
-from conftest import calibrated_model, save_model_checkpoint
+from conftest import calibrated_model
 
 pytest.importorskip("fastapi")
 
@@ -29,11 +29,6 @@ from sketchtrain.app.jobs import AppError, SketchApp  # noqa: E402
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
-
-
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory) -> Path:
-    return save_model_checkpoint(tmp_path_factory.mktemp("model") / "tiny.pt", calibrated_model())
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ through the command it concerns."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import struct
@@ -30,11 +29,6 @@ FIT_FAST = ["--variant", "sixteenth", "--steps", "2", "--batch", "2", "--crop", 
             "--epoch-batches", "2", "--workers", "0", "-q"]
 
 
-def snapshot(root: Path, exclude: Path | None = None) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*"))
-            if p.is_file() and not (exclude is not None and (p == exclude or exclude in p.parents))}
-
-
 def _one_line_error(result, *fragments: str) -> None:
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output, result.output
@@ -42,11 +36,6 @@ def _one_line_error(result, *fragments: str) -> None:
     assert len(error) == 1, result.output
     for fragment in fragments:
         assert fragment.lower() in error[0].lower(), result.output
-
-
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory) -> Path:
-    return save_model_checkpoint(tmp_path_factory.mktemp("model") / "tiny.pt", calibrated_model())
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:

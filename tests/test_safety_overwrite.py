@@ -4,7 +4,6 @@ output folder changes."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from conftest import calibrated_model, make_drawings, save_model_checkpoint, write_recipe
+from conftest import make_drawings, snapshot, write_recipe
 from sketchdata.shards.build import build_dataset
 from sketchdata.cli import app as data_app
 from sketchdata.recipe import load_recipe
@@ -22,16 +21,6 @@ from sketchtrain.cli import app as train_app
 runner = CliRunner()
 FIT_FAST = ["--variant", "sixteenth", "--steps", "2", "--batch", "2", "--crop", "32", "--val-every", "2",
             "--epoch-batches", "2", "--workers", "0", "-q"]
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def model_file(tmp_path_factory) -> Path:
-    return save_model_checkpoint(tmp_path_factory.mktemp("model") / "tiny.pt", calibrated_model())
 
 
 @pytest.fixture
