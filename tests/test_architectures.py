@@ -1,16 +1,11 @@
 """Contract tests over every registered architecture and size: shapes, gradients, stride and
 receptive radius, batch-norm folding, tiled = whole, checkpoints, training, resume, export."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-from sketchdata.shards.build import build_dataset
-from sketchdata.recipe import load_recipe
-from sketchtrain.models.registry import (ARCHITECTURES, build_model, config_from_dict, fold_for_inference, model_config,
-                                       model_flops)
+from sketchtrain.models.registry import build_model, config_from_dict, fold_for_inference, model_config, model_flops
 from sketchtrain.models.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint, save_checkpoint
 from sketchtrain.inference.runner import Simplifier, load_model
 from sketchdata.image.geometry import pad_to_multiple

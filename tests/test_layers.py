@@ -5,7 +5,6 @@ import, also those inside functions), so a new module that breaks the order fail
 
 import ast
 import functools
-from pathlib import Path
 
 import pytest
 
