@@ -14,6 +14,9 @@ START=${START:-sketchtrain/weights/default.pt}
 # the architecture of START (fit --init needs the same): the shipped default is the U-Net small; the
 # README's figures were measured from the earlier default, START_ARCH="--arch fcn --variant quarter"
 START_ARCH=${START_ARCH:---arch unet --variant small}
+# --scale auto's rule for the fine-tuned releases: the start's (the shipped default reads widths with
+# `median`; a new run records `lines`), so start and fine-tunes choose the same scales on the scans
+SCALE_RULE=${SCALE_RULE:-median}
 STEPS_OFF=${STEPS_OFF:-1500}
 STEPS_ON=${STEPS_ON:-1125}
 PRETRAIN=${PRETRAIN:-300}
@@ -34,7 +37,7 @@ run() {  # NAME STEPS EXTRA...
     /usr/bin/time -f "$name: %e s wall" $BIN/sketchtrain fit "datasets/$PAIRED" -o "runs/$name" --init "$START" \
         $START_ARCH --steps "$steps" $COMMON "$@" $resume
     $BIN/sketchtrain release "runs/$name/last.pt" -o "runs/$name/slim.pt" --note "run=runs/$name" \
-        --levels-from "datasets/$PAIRED"
+        --levels-from "datasets/$PAIRED" --scale-rule "$SCALE_RULE"
     $BIN/sketchtrain evaluate datasets/heldout --model "runs/$name/slim.pt" --scale 1 --no-baselines -o "runs/$name/eval_heldout" -q
     $BIN/sketchtrain sheet $(python3 -c "import json; print(' '.join('../shared/data/rough/' + n for n in json.load(open('benchmarks/real/scans_split.json'))['judging']))") \
         --model "runs/$name/slim.pt" -o "runs/$name/judging_sheet.png"
