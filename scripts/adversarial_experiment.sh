@@ -11,8 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 START=${START:-sketchtrain/weights/default.pt}
-# the architecture of START (fit --init needs the same): the shipped default is the U-Net small; the
-# README's figures were measured from the earlier default, START_ARCH="--arch fcn --variant quarter"
+# the architecture of START (fit --init needs the same): the shipped default is the U-Net small, from
+# which the README's figures were measured (2026-12-02; the earlier default they replace was
+# START_ARCH="--arch fcn --variant quarter")
 START_ARCH=${START_ARCH:---arch unet --variant small}
 # --scale auto's rule for the fine-tuned releases: the start's (the shipped default reads widths with
 # `median`; a new run records `lines`), so start and fine-tunes choose the same scales on the scans
