@@ -9,28 +9,18 @@ from __future__ import annotations
 
 from typing import Callable
 
-import cv2
 import numpy as np
 
 from sketchdata.image.binarize import global_threshold, otsu, sauvola
 
 from sketchtrain.evaluation.metrics import stroke_scores, to_luma8
+from sketchtrain.inference.despeckle import remove_specks
 from sketchtrain.inference.vectorize import rasterize_svg_paths, trace
 
 
-def despeckle(binary: np.ndarray, min_area: int) -> np.ndarray:
-    """Remove ink components smaller than ``min_area`` pixels."""
-    ink = (binary < 0.5).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    small = np.zeros(n, bool)
-    small[1:] = stats[1:, cv2.CC_STAT_AREA] < min_area
-    out = binary.copy()
-    out[small[labels]] = 1.0
-    return out
-
-
 def potrace_pipeline(image: np.ndarray, min_area: int = 10) -> np.ndarray:
-    binary = despeckle(otsu(image), min_area)
+    # specks: ink components (below 0.5 on the black-and-white image) of fewer than min_area pixels
+    binary = remove_specks(otsu(image), min_area - 1, paper_level=0.5)
     return rasterize_svg_paths(trace(binary, turdsize=min_area), binary.shape)
 
 
