@@ -193,6 +193,8 @@ def evaluate(
     no_baselines: bool = typer.Option(False, "--no-baselines", help="Score the model only."),
     scale: str = typer.Option("auto", help=SCALE_HELP),
     views: int = typer.Option(1, help=VIEWS_HELP),
+    despeckle: int = typer.Option(0, metavar="AREA", help="As simplify --despeckle: score the model's output with "
+                                  "isolated marks of at most AREA pixels removed; 0: off."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ):
     """Score a model and the baselines with the benchmark metrics; table, JSON/CSV and an HTML report."""
@@ -212,7 +214,8 @@ def evaluate(
     data = rest[0]
     try:
         options = EvalOptions(tol_px=tol_px, tol_permille=tol_permille, split=split, max_samples=max_samples,
-                              baselines=not no_baselines, scale=parse_scale(scale), views=views)
+                              baselines=not no_baselines, scale=parse_scale(scale), views=views,
+                              despeckle=despeckle)
         report = evaluate_fn(model, data, out, options)
     except (EvaluationError, DatasetError, CheckpointError, BadInput, ValueError, OSError) as exc:
         _fail(str(exc))

@@ -1,13 +1,18 @@
 """Removing specks: isolated small marks go with their rim, lines and marks joined to them stay,
-and simplify / the CLI / the app apply it between the network and binarisation."""
+and simplify / the CLI / the app apply it between the network and binarisation; evaluate scores
+the output as simplify writes it."""
+
+import json
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from sketchdata.drawing.shapes import procedural_line_art
-from sketchdata.image.io import save_png
+from sketchdata.image.io import load_grey, save_png
 from sketchtrain.cli import app
+from sketchtrain.evaluation.evaluate import EvalOptions, evaluate
+from sketchtrain.evaluation.metrics import score
 from sketchtrain.inference.despeckle import PAPER_LEVEL, remove_specks
 from sketchtrain.inference.runner import Simplifier, load_model
 from sketchtrain.inference.simplify import SimplifyOptions, simplify_image
@@ -90,3 +95,21 @@ def test_cli_option_and_its_error(model_file, tmp_path):
                                  "--despeckle", "-3"])
     assert result.exit_code != 0 and "whole number of pixels" in result.output
     assert not (tmp_path / "out2" / "a.png").exists()
+
+
+
+def test_evaluate_scores_the_despeckled_output_and_records_the_option(model_file, tmp_path):
+    clean = procedural_line_art((64, 80), np.random.default_rng(0))
+    rough = clean.copy()
+    rough[50:52, 6:8] = 0.0  # a dot the clean version does not have
+    save_png(tmp_path / "pairs" / "clean" / "p.png", clean)
+    save_png(tmp_path / "pairs" / "rough" / "p.png", rough)
+    report = evaluate(model_file, tmp_path / "pairs", tmp_path / "e",
+                      EvalOptions(baselines=False, scale=1.0, precision="fp32", despeckle=12))
+    model, _ = load_model(model_file)
+    output = Simplifier(model, precision="fp32").simplify(load_grey(tmp_path / "pairs" / "rough" / "p.png"), 1.0)
+    expected = score(remove_specks(output, 12), load_grey(tmp_path / "pairs" / "clean" / "p.png"))
+    assert report.summary["model"]["f"] == pytest.approx(expected["f"])
+    assert json.loads((tmp_path / "e" / "summary.json").read_text())["options"]["despeckle"] == 12
+    with pytest.raises(ValueError, match="whole number of pixels"):
+        EvalOptions(despeckle=-2)

@@ -23,6 +23,7 @@ from sketchdata.files import OverwriteRefused, ensure_folder, is_within, refuse_
 from sketchdata.image.io import BadInput, list_images, load_grey, save_png
 
 from sketchtrain.evaluation.baselines import BASELINES, ThresholdSweep
+from sketchtrain.inference.despeckle import check_speck_area, remove_specks
 from sketchtrain.inference.default_model import resolve_model
 from sketchtrain.inference.runner import Simplifier, load_model
 from sketchtrain.evaluation.metrics import score, to_luma8, tolerance_pixels
@@ -45,11 +46,13 @@ class EvalOptions:
     scale: float | str = "auto"
     precision: str = "auto"
     views: int = 1  # test-time augmentation views (see inference.Simplifier)
+    despeckle: int = 0  # as simplify --despeckle: isolated marks of at most this many pixels removed from the model's output
     report_images: int = 6  # best and worst cases shown with pictures
 
     def __post_init__(self):
         if self.max_samples is not None and self.max_samples < 1:
             raise ValueError(f"--max-samples must be at least 1 (or left out for all pairs), got {self.max_samples}")
+        self.despeckle = check_speck_area(self.despeckle)
 
 
 REPORT_FILES = ("summary.json", "per_image.csv", "report.html")  # and images/ beside them
@@ -137,7 +140,8 @@ def evaluate(model_path: str | Path, data: str | Path, out_dir: str | Path,
     ensure_folder(out / "images")
     model, info = load_model(model_file)
     runner = Simplifier(model, precision=options.precision, views=options.views, line_width=info.get("line_width"))
-    methods: dict[str, Callable[[np.ndarray], np.ndarray]] = {"model": lambda img: runner.simplify(img, options.scale)}
+    methods: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "model": lambda img: remove_specks(runner.simplify(img, options.scale), options.despeckle)}
     if options.baselines:
         methods.update(BASELINES)
     rows: list[dict] = []

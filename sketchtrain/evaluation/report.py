@@ -48,7 +48,8 @@ def write_report(report: EvalReport, model_info: dict, data: str, options) -> No
     out = Path(report.out_dir)
     payload = {"data": data, "model": model_info, "count": report.count, "tolerance": report.tolerance,
                "threshold_best_level": report.threshold_best_level,
-               "options": {"scale": options.scale, "views": options.views, "split": options.split},
+               "options": {"scale": options.scale, "views": options.views, "split": options.split,
+                           "despeckle": options.despeckle},
                "summary": report.summary,
                "per_image": report.per_image, "seconds": report.seconds, "dropped": report.dropped,
                "note": "benchmark metrics (Yan et al. 2020) as in sketchtrain.evaluation.metrics; alpha composited over white; "
