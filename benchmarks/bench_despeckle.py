@@ -11,7 +11,6 @@ marks in the output before and after.
 from __future__ import annotations
 
 import argparse
-import time
 
 import cv2
 import numpy as np
@@ -21,14 +20,7 @@ from sketchtrain.inference.default_model import default_model_path
 from sketchtrain.inference.despeckle import PAPER_LEVEL, remove_specks
 from sketchtrain.inference.runner import Simplifier, load_model
 
-
-def best_of(repeats: int, work) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+from bench_simplify import best_of  # a sibling script: benchmarks/ is on the path when this one runs
 
 
 def marks(image: np.ndarray) -> int:
@@ -47,8 +39,10 @@ def main() -> None:
     image = np.where(grain, np.minimum(image, 0.35), image).astype(np.float32)
     model, info = load_model(default_model_path())
     runner = Simplifier(model, line_width=info.get("line_width"))
-    net_s, output = best_of(args.repeats, lambda: runner.simplify(image, 1.0))
-    speck_s, cleaned = best_of(args.repeats, lambda: remove_specks(output, args.area))
+    output = runner.simplify(image, 1.0)
+    cleaned = remove_specks(output, args.area)
+    net_s = best_of(lambda: runner.simplify(image, 1.0), args.repeats)
+    speck_s = best_of(lambda: remove_specks(output, args.area), args.repeats)
     megapixels = image.size / 1e6
     print(f"{args.size}x{args.size} ({megapixels:.1f} MP), best of {args.repeats}")
     print(f"network (default model, scale 1): {net_s:.2f} s ({1000 * net_s / megapixels:.0f} ms/MP)")

@@ -31,9 +31,8 @@ import numpy as np
 
 from sketchdata.image.io import load_grey
 from sketchdata.image.linewidth import median_stroke_width
-from sketchtrain.inference.despeckle import remove_specks
 from sketchtrain.inference.runner import Simplifier, load_model
-from sketchtrain.inference.simplify import parse_scale
+from sketchtrain.inference.simplify import SimplifyOptions, parse_scale, simplify_image
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,14 +65,14 @@ def main() -> None:
     ap.add_argument("--despeckle", type=int, default=0, help="as simplify --despeckle (0: off)")
     args = ap.parse_args()
     names = json.loads((ROOT / "benchmarks" / "real" / "scans_split.json").read_text())["judging"]
-    scale = parse_scale(args.scale)
+    options = SimplifyOptions(scale=parse_scale(args.scale), despeckle=args.despeckle)  # as simplify runs them
     scans = {name: load_grey(args.scans / name) for name in names}
     widths = {name: median_stroke_width(scan) or 1.5 for name, scan in scans.items()}
     counts: dict[Path, list[tuple[int, int]]] = {}
     for path in args.models:
         model, info = load_model(path)
         runner = Simplifier(model, line_width=info.get("line_width"))
-        outputs = [remove_specks(runner.simplify(scans[name], scale), args.despeckle) for name in names]
+        outputs = [simplify_image(runner, scans[name], options).image for name in names]
         counts[path] = [(ink_specks(out, args.max_area), ink_blobs(out, widths[name])) for out, name in zip(outputs, names)]
     print("| scan (specks / blobs) | " + " | ".join(str(p) for p in args.models) + " |")
     print("| --- " * (len(args.models) + 1) + "|")

@@ -74,13 +74,19 @@ class Job:
                 "size": list(self.size) if self.size else None, "seconds": self.seconds}
 
 
-def parse_settings(fields: dict) -> SimplifyOptions:
-    """SimplifyOptions from the page's form fields (strings), with the CLI's checks and words."""
-    text = str(fields.get("views") or 1)
+def _whole_number_field(fields: dict, key: str, default: int, check) -> int:
+    """The form field ``key`` (``default`` when empty) through ``check``, the CLI's own check:
+    digits become a number, anything else goes to ``check`` as typed, so its words name it."""
+    text = str(fields.get(key) or default)
     try:
-        views = check_views(int(text) if text.isdigit() else text)
+        return check(int(text) if text.isdigit() else text)
     except ValueError as exc:
         raise AppError(str(exc)) from None
+
+
+def parse_settings(fields: dict) -> SimplifyOptions:
+    """SimplifyOptions from the page's form fields (strings), with the CLI's checks and words."""
+    views = _whole_number_field(fields, "views", 1, check_views)
     try:
         scale = parse_scale(fields.get("scale") or "auto")
     except ValueError as exc:
@@ -90,11 +96,7 @@ def parse_settings(fields: dict) -> SimplifyOptions:
         threshold = parse_threshold(fields.get("threshold"))
     except ValueError as exc:
         raise AppError(str(exc)) from None
-    text = str(fields.get("despeckle") or 0)
-    try:
-        despeckle = check_speck_area(int(text) if text.isdigit() else text)
-    except ValueError as exc:
-        raise AppError(str(exc)) from None
+    despeckle = _whole_number_field(fields, "despeckle", 0, check_speck_area)
     # svg=True: the tracing threshold is always chosen as `simplify --svg` chooses it; it does
     # not change the PNG, which depends on binarize alone
     return SimplifyOptions(scale=scale, views=views, binarize=binarize, threshold=threshold, svg=True,

@@ -23,9 +23,10 @@ from sketchdata.files import OverwriteRefused, ensure_folder, is_within, refuse_
 from sketchdata.image.io import BadInput, list_images, load_grey, save_png
 
 from sketchtrain.evaluation.baselines import BASELINES, ThresholdSweep
-from sketchtrain.inference.despeckle import check_speck_area, remove_specks
+from sketchtrain.inference.despeckle import check_speck_area
 from sketchtrain.inference.default_model import resolve_model
 from sketchtrain.inference.runner import Simplifier, load_model
+from sketchtrain.inference.simplify import SimplifyOptions, simplify_image
 from sketchtrain.evaluation.metrics import score, to_luma8, tolerance_pixels
 from sketchtrain.evaluation.report import METRIC_KEYS, EvalReport, write_report
 
@@ -140,8 +141,10 @@ def evaluate(model_path: str | Path, data: str | Path, out_dir: str | Path,
     ensure_folder(out / "images")
     model, info = load_model(model_file)
     runner = Simplifier(model, precision=options.precision, views=options.views, line_width=info.get("line_width"))
-    methods: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-        "model": lambda img: remove_specks(runner.simplify(img, options.scale), options.despeckle)}
+    # the model's step is simplify's own (scale choice, network, despeckling), so evaluate scores
+    # what `simplify` writes with the same options
+    per_image = SimplifyOptions(scale=options.scale, despeckle=options.despeckle)
+    methods: dict[str, Callable[[np.ndarray], np.ndarray]] = {"model": lambda img: simplify_image(runner, img, per_image).image}
     if options.baselines:
         methods.update(BASELINES)
     rows: list[dict] = []
